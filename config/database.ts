@@ -1,0 +1,33 @@
+import { databaseConnection, readEnv } from '../src/env';
+
+export default () => {
+  const env = readEnv();
+  // The launcher (scripts/cli.js) sets DATABASE_URL to its embedded PostgreSQL when none is
+  // configured. `strapi build` loads this file without a database; a plain `strapi start` without
+  // one is pointed at the conventional local server.
+  const connection = databaseConnection(env) ?? {
+    host: '127.0.0.1',
+    port: 5432,
+    database: 'news',
+    user: 'postgres',
+    password: '',
+    ssl: false,
+    schema: 'public',
+  };
+  return {
+    connection: {
+      client: 'postgres',
+      connection: {
+        host: connection.host,
+        port: connection.port,
+        database: connection.database,
+        user: connection.user,
+        password: connection.password,
+        ssl: connection.ssl ? { rejectUnauthorized: false } : false,
+        schema: connection.schema,
+      },
+      pool: { min: env.DATABASE_POOL_MIN ?? 0, max: env.DATABASE_POOL_MAX ?? 10 },
+      acquireConnectionTimeout: 10_000,
+    },
+  };
+};

@@ -1,0 +1,22 @@
+import type { Core } from '@strapi/strapi';
+
+export default ({ env }: Core.Config.Shared.ConfigParams) => ({
+  'users-permissions': {
+    config: {
+      jwtSecret: env('JWT_SECRET'),
+      register: { allowedFields: [] },
+    },
+  },
+  graphql: {
+    config: {
+      endpoint: '/graphql',
+      shadowCRUD: true,
+      depthLimit: 10,
+      defaultLimit: 25,
+      maxLimit: 100,
+      playgroundAlways: false,
+      landingPage: false,
+      apolloServer: { introspection: true },
+    },
+  },
+});

@@ -1,0 +1,136 @@
+import { join } from 'node:path';
+import type { Core } from '@strapi/strapi';
+import { z } from 'zod';
+import { LOCALES } from '../src/bootstrap/locales';
+import { collectStoryFiles, readStories } from '../src/importer/read-stories';
+import { writeStory, type ImportOutcome } from '../src/importer/write-story';
+import type { Story } from '../src/story';
+
+export const EXIT = { ok: 0, badInput: 1, usage: 2, skipped: 3 } as const;
+
+const USAGE = 'usage: npm run import -- [--draft] [--locale <code>] [--dry-run] [--force] <file|dir>...';
+
+const OptionsSchema = z.object({
+  draft: z.boolean(),
+  dryRun: z.boolean(),
+  force: z.boolean(),
+  locale: z.enum(LOCALES.map((l) => l.code) as [string, ...string[]], {
+    errorMap: () => ({ message: `--locale must be one of ${LOCALES.map((l) => l.code).join(', ')}` }),
+  }),
+  paths: z.array(z.string().min(1)).min(1, 'name at least one file or directory'),
+});
+export type ImportOptions = z.infer<typeof OptionsSchema>;
+
+export function parseImportArgs(argv: string[]): { ok: true; options: ImportOptions } | { ok: false; message: string } {
+  const raw = { draft: false, dryRun: false, force: false, locale: 'en', paths: [] as string[] };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (arg === '--draft') raw.draft = true;
+    else if (arg === '--dry-run') raw.dryRun = true;
+    else if (arg === '--force') raw.force = true;
+    else if (arg === '--locale') {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) return { ok: false, message: '--locale needs a value' };
+      raw.locale = value;
+      i += 1;
+    } else if (arg.startsWith('--locale=')) raw.locale = arg.slice('--locale='.length);
+    else if (arg === '--') continue;
+    else if (arg.startsWith('-')) return { ok: false, message: `unknown option ${arg}` };
+    else raw.paths.push(arg);
+  }
+  const parsed = OptionsSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, message: parsed.error.issues[0].message };
+  return { ok: true, options: parsed.data };
+}
+
+type WithStrapi = (work: (strapi: Core.Strapi) => Promise<number>) => Promise<number>;
+
+/** `npm run import`: parse everything first, then write story by story. */
+export async function runImportCommand(argv: string[], deps: { withStrapi: WithStrapi }): Promise<number> {
+  const args = parseImportArgs(argv);
+  if (!args.ok) {
+    console.error(args.message);
+    console.error(USAGE);
+    return EXIT.usage;
+  }
+  const { options } = args;
+  let files: string[];
+  try {
+    files = await collectStoryFiles(options.paths);
+  } catch (error) {
+    console.error((error as Error).message);
+    return EXIT.usage;
+  }
+  if (files.length === 0) {
+    console.error('no .txt story files found');
+    return EXIT.usage;
+  }
+  const read = await readStories(files);
+  if (!read.ok) {
+    for (const line of read.errors) console.error(line);
+    console.error(`nothing written: ${read.errors.length} of ${files.length} file(s) are not valid wire stories`);
+    return EXIT.badInput;
+  }
+  if (options.dryRun) {
+    process.stdout.write(`${JSON.stringify(read.stories, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  return deps.withStrapi((strapi) =>
+    importStories(strapi, read.stories, {
+      locale: options.locale,
+      status: options.draft ? 'draft' : 'published',
+      force: options.force,
+    })
+  );
+}
+
+export async function importStories(
+  strapi: Core.Strapi,
+  stories: Story[],
+  options: { locale: string; status: 'published' | 'draft'; force: boolean },
+  report: { skipIsError: boolean } = { skipIsError: true }
+): Promise<number> {
+  const counts: Record<ImportOutcome, number> = { created: 0, updated: 0, unchanged: 0, skipped: 0 };
+  const progress = createProgress(stories.length);
+  for (const story of stories) {
+    const outcome = await writeStory(strapi, story, options);
+    counts[outcome] += 1;
+    if (outcome === 'skipped') console.error(`${story.source}: skipped: revised by an editor since import (use --force to overwrite)`);
+    progress.tick(story.source, outcome);
+  }
+  progress.done();
+  console.log(`created ${counts.created}, updated ${counts.updated}, unchanged ${counts.unchanged}, skipped ${counts.skipped}`);
+  return counts.skipped > 0 && report.skipIsError ? EXIT.skipped : EXIT.ok;
+}
+
+/** A bar on a terminal, a plain line per story otherwise (both on stderr). */
+function createProgress(total: number) {
+  const tty = process.stderr.isTTY === true;
+  let done = 0;
+  return {
+    tick(source: string, outcome: ImportOutcome) {
+      done += 1;
+      if (tty) {
+        const width = 30;
+        const filled = Math.round((done / total) * width);
+        process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+      } else if (total > 1) {
+        process.stderr.write(`${done}/${total} ${source}: ${outcome}\n`);
+      }
+    },
+    done() {
+      if (tty) process.stderr.write('\n');
+    },
+  };
+}
+
+/** `npm run seed`: the bundled stories, published in English. An editor's revision is kept. */
+export async function runSeed(strapi: Core.Strapi, root: string): Promise<number> {
+  const files = await collectStoryFiles([join(root, 'data', 'stories')]);
+  const read = await readStories(files);
+  if (!read.ok) {
+    for (const line of read.errors) console.error(line);
+    return EXIT.badInput;
+  }
+  return importStories(strapi, read.stories, { locale: 'en', status: 'published', force: false }, { skipIsError: false });
+}

@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { databaseConnection, EnvError, publicUrl, readEnv, type Env } from '../src/env';
+import { startEmbeddedPostgres } from '../src/runtime/embedded-postgres';
+import { loadStrapi } from '../src/runtime/load-strapi';
+import { fillMissingSecrets } from '../src/runtime/secrets';
+import { DatabaseUnreachableError, waitForDatabase } from '../src/runtime/wait-for-database';
+import { runImportCommand, runSeed } from './import';
+
+/**
+ * The service's launcher: validates the environment, brings up the database (the configured one,
+ * or an embedded PostgreSQL under .tmp/ when none is configured), then runs the command. It
+ * outlives `strapi develop`'s reloads, so the embedded database does too.
+ */
+const ROOT = resolve(__dirname, '..', '..');
+const say = (line: string) => console.error(`[news] ${line}`);
+
+const USAGE = 'usage: node scripts/cli.js <start|develop|demo|seed|import> [import options]';
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || !['start', 'develop', 'demo', 'seed', 'import'].includes(command)) {
+    say(USAGE);
+    return 2;
+  }
+  let env: Env;
+  try {
+    env = readEnv();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      say(error.message);
+      return 1;
+    }
+    throw error;
+  }
+  fillMissingSecrets(process.env, join(ROOT, '.tmp', 'secrets.json'));
+
+  if (command === 'import') {
+    return runImportCommand(rest, { withStrapi: (work) => withDatabase(env, () => withLoadedStrapi(work)) });
+  }
+  if (command === 'seed') return withDatabase(env, () => withLoadedStrapi((strapi) => runSeed(strapi, ROOT)));
+  return withDatabase(env, async () => {
+    if (command === 'demo') {
+      const seeded = await withLoadedStrapi((strapi) => runSeed(strapi, ROOT));
+      if (seeded !== 0) return seeded;
+    }
+    return runStrapi(command === 'develop' ? 'develop' : 'start', env, command === 'demo');
+  });
+}
+
+async function withDatabase(env: Env, work: () => Promise<number>): Promise<number> {
+  const configured = databaseConnection(env);
+  if (configured) {
+    try {
+      await waitForDatabase(configured, env.DATABASE_CONNECT_TIMEOUT ?? 60, say);
+    } catch (error) {
+      if (error instanceof DatabaseUnreachableError) {
+        say(error.message);
+        return 1;
+      }
+      throw error;
+    }
+    return work();
+  }
+  say('DATABASE_URL is not set: starting the embedded PostgreSQL (data in .tmp/postgres)');
+  const embedded = await startEmbeddedPostgres({ dataDir: join(ROOT, '.tmp', 'postgres'), database: 'news', log: say });
+  process.env.DATABASE_URL = embedded.url;
+  say(`embedded PostgreSQL listening on 127.0.0.1:${embedded.port}`);
+  try {
+    return await work();
+  } finally {
+    await embedded.stop();
+    say('embedded PostgreSQL stopped');
+  }
+}
+
+async function withLoadedStrapi(work: (strapi: Awaited<ReturnType<typeof loadStrapi>>) => Promise<number>): Promise<number> {
+  const strapi = await loadStrapi(ROOT);
+  try {
+    return await work(strapi);
+  } finally {
+    await strapi.destroy();
+  }
+}
+
+function runStrapi(mode: 'start' | 'develop', env: Env, announce: boolean): Promise<number> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(join(ROOT, 'node_modules', '.bin', 'strapi'), [mode], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, STRAPI_TELEMETRY_DISABLED: 'true' },
+    });
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const onInt = forward('SIGINT');
+    const onTerm = forward('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    if (announce) void announceWhenUp(env);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolvePromise(code ?? (signal ? 0 : 1));
+    });
+  });
+}
+
+async function announceWhenUp(env: Env): Promise<void> {
+  const port = env.PORT ?? 1337;
+  const local = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i += 1) {
+    try {
+      const response = await fetch(`${local}/_health`);
+      if (response.ok) break;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const base = publicUrl(env);
+  console.log(
+    [
+      '',
+      'The news service is running with the story in it:',
+      `  admin     ${base}/admin${env.ADMIN_EMAIL ? `   (log in as ${env.ADMIN_EMAIL})` : '   (first visit: create the admin account)'}`,
+      `  REST      ${base}/api/articles`,
+      `  GraphQL   ${base}/graphql`,
+      `  health    ${base}/_health`,
+      'Stop with Ctrl-C.',
+      '',
+    ].join('\n')
+  );
+}

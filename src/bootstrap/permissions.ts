@@ -1,0 +1,49 @@
+import type { Core } from '@strapi/strapi';
+
+/**
+ * What an anonymous reader may do: read published articles and credits, nothing else. The list is
+ * the source of truth: anything else granted to the Public role is removed at boot.
+ */
+export const PUBLIC_ACTIONS = [
+  'api::article.article.find',
+  'api::article.article.findOne',
+  'api::image-credit.image-credit.find',
+  'api::image-credit.image-credit.findOne',
+] as const;
+
+export async function ensurePublicPermissions(strapi: Core.Strapi): Promise<void> {
+  const role = await strapi.db
+    .query('plugin::users-permissions.role')
+    .findOne({ where: { type: 'public' }, populate: ['permissions'] });
+  if (!role) throw new Error('users-permissions public role is missing');
+
+  const granted = (role.permissions ?? []) as Array<{ id: number; action: string }>;
+  const allowed = new Set<string>([...PUBLIC_ACTIONS, ...extraPublicActions(strapi)]);
+  for (const permission of granted) {
+    if (!allowed.has(permission.action)) {
+      await strapi.db.query('plugin::users-permissions.permission').delete({ where: { id: permission.id } });
+    }
+  }
+  const have = new Set(granted.map((p) => p.action));
+  for (const action of allowed) {
+    if (!have.has(action)) {
+      await strapi.db
+        .query('plugin::users-permissions.permission')
+        .create({ data: { action, role: role.id } });
+    }
+  }
+
+  const advanced = strapi.store({ type: 'plugin', name: 'users-permissions', key: 'advanced' });
+  const settings = ((await advanced.get()) ?? {}) as Record<string, unknown>;
+  if (settings.allow_register !== false) {
+    await advanced.set({ value: { ...settings, allow_register: false } });
+  }
+}
+
+/** Read-only routes that other modules add to the article API (formats, reader pages). */
+function extraPublicActions(strapi: Core.Strapi): string[] {
+  const controller = strapi.controller('api::article.article') as unknown as Record<string, unknown>;
+  return ['jsonld', 'ninjs'].filter((name) => typeof controller[name] === 'function').map(
+    (name) => `api::article.article.${name}`
+  );
+}

@@ -1,0 +1,129 @@
+import type { Core } from '@strapi/strapi';
+import { uniqueSlug } from '../articles/document-rules';
+import { ARTICLE_UID, CREDIT_UID, FIGURE_COMPONENT, PARAGRAPH_COMPONENT } from '../articles/constants';
+import { slugify, type Figure, type Story } from '../story';
+
+type Strapi = Core.Strapi;
+
+export type ImportOutcome = 'created' | 'updated' | 'unchanged' | 'skipped';
+
+export interface WriteOptions {
+  locale: string;
+  /** `published` writes and publishes; `draft` writes the draft only and never unpublishes. */
+  status: 'published' | 'draft';
+  /** Overwrite an editor's revision. */
+  force: boolean;
+}
+
+interface ArticleRow {
+  id: number;
+  documentId: string;
+  locale: string;
+  publishedAt: string | null;
+  version: number | null;
+  importSource: string | null;
+  importHash: string | null;
+  importVersion: number | null;
+}
+
+const ROW_FIELDS = ['id', 'documentId', 'locale', 'publishedAt', 'version', 'importSource', 'importHash', 'importVersion'];
+
+/**
+ * Writes one parsed story through the Document Service (so i18n, draft & publish and the
+ * article rules apply) in one transaction: the story is in whole or not at all.
+ *
+ * Identity is the source file's base name: the same source in another locale becomes that
+ * locale's version of the same document. An editor's change since the last import (any write
+ * that bumped the version) wins unless `force`.
+ */
+export async function writeStory(strapi: Strapi, story: Story, options: WriteOptions): Promise<ImportOutcome> {
+  return strapi.db.transaction(async () => {
+    const articles = strapi.db.query(ARTICLE_UID);
+    const anyRow = (await articles.findOne({
+      where: { importSource: story.source },
+      select: ['documentId'],
+    })) as Pick<ArticleRow, 'documentId'> | null;
+    const documentId = anyRow?.documentId;
+    const rows = documentId
+      ? ((await articles.findMany({ where: { documentId, locale: options.locale }, select: ROW_FIELDS })) as ArticleRow[])
+      : [];
+    const draft = rows.find((row) => row.publishedAt === null);
+    const published = rows.find((row) => row.publishedAt !== null);
+    const documents = strapi.documents(ARTICLE_UID);
+
+    if (!draft) {
+      const data = {
+        ...(await storyData(strapi, story)),
+        slug: await uniqueSlug(strapi, slugify(story.headline, story.contentHash), options.locale),
+      };
+      const created = documentId
+        ? await documents.update({ documentId, locale: options.locale, data } as never)
+        : await documents.create({ locale: options.locale, data } as never);
+      const newId = (created as { documentId: string }).documentId;
+      if (options.status === 'published') await documents.publish({ documentId: newId, locale: options.locale } as never);
+      await recordImport(strapi, newId, options.locale, story);
+      return 'created';
+    }
+
+    const revisedByEditor = draft.importSource !== story.source || draft.version !== draft.importVersion;
+    if (revisedByEditor && !options.force) return 'skipped';
+
+    const needsPublish = options.status === 'published' && !published;
+    if (!revisedByEditor && draft.importHash === story.contentHash && !needsPublish) return 'unchanged';
+
+    await documents.update({ documentId: draft.documentId, locale: options.locale, data: await storyData(strapi, story) } as never);
+    if (options.status === 'published') {
+      await documents.publish({ documentId: draft.documentId, locale: options.locale } as never);
+    }
+    await recordImport(strapi, draft.documentId, options.locale, story);
+    return 'updated';
+  });
+}
+
+/** Remembers what was imported, and at which version, on every row of the document's locale. */
+async function recordImport(strapi: Strapi, documentId: string, locale: string, story: Story): Promise<void> {
+  const draft = (await strapi.db.query(ARTICLE_UID).findOne({
+    where: { documentId, locale, publishedAt: null },
+    select: ['version'],
+  })) as { version: number | null } | null;
+  await strapi.db.query(ARTICLE_UID).updateMany({
+    where: { documentId, locale },
+    data: { importSource: story.source, importHash: story.contentHash, importVersion: draft?.version ?? 0 },
+  });
+}
+
+async function storyData(strapi: Strapi, story: Story): Promise<Record<string, unknown>> {
+  const creditIds = new Map<string, string>();
+  const credit = async (name: string) => {
+    let id = creditIds.get(name);
+    if (!id) {
+      id = await findOrCreateCredit(strapi, name);
+      creditIds.set(name, id);
+    }
+    return id;
+  };
+  const figure = async (f: Figure) => ({ caption: f.caption, credit: await credit(f.credit) });
+
+  const body: Array<Record<string, unknown>> = [];
+  for (const block of story.body) {
+    body.push(
+      block.type === 'paragraph'
+        ? { __component: PARAGRAPH_COMPONENT, text: block.text }
+        : { __component: FIGURE_COMPONENT, ...(await figure(block)) }
+    );
+  }
+  return {
+    headline: story.headline,
+    lead: story.lead ? await figure(story.lead) : null,
+    body,
+  };
+}
+
+/** One record per credit name: "AP" is found, not created again. Returns its documentId. */
+export async function findOrCreateCredit(strapi: Strapi, name: string): Promise<string> {
+  const credits = strapi.documents(CREDIT_UID);
+  const existing = await credits.findFirst({ filters: { name: { $eq: name } }, fields: ['documentId'] } as never);
+  if (existing) return (existing as { documentId: string }).documentId;
+  const created = await credits.create({ data: { name } } as never);
+  return (created as { documentId: string }).documentId;
+}

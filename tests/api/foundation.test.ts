@@ -1,0 +1,198 @@
+import { json } from '../helpers/http';
+import { sql } from '../helpers/database';
+import { startApp, type TestApp } from '../helpers/strapi';
+
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await startApp();
+});
+
+afterAll(async () => {
+  await app?.stop();
+});
+
+const get = (path: string, init?: RequestInit) => fetch(`${app.baseUrl}${path}`, init);
+
+describe('content model', () => {
+  it('article: draft & publish, localized, with the newsroom fields', () => {
+    const article = app.strapi.contentType('api::article.article');
+    expect(article.options?.draftAndPublish).toBe(true);
+    expect((article.pluginOptions as { i18n?: { localized?: boolean } }).i18n?.localized).toBe(true);
+    const a = article.attributes as Record<string, Record<string, unknown>>;
+    expect(a.headline).toMatchObject({ type: 'text', required: true, maxLength: 300 });
+    expect(a.slug).toMatchObject({ type: 'string' });
+    expect(a.standfirst).toMatchObject({ type: 'text' });
+    expect(a.firstPublishedAt).toMatchObject({ type: 'datetime' });
+    expect(a.lead).toMatchObject({ type: 'component', component: 'media.figure', repeatable: false });
+    expect(a.body).toMatchObject({ type: 'dynamiczone', components: ['content.paragraph', 'media.figure'] });
+    expect(a.credits).toMatchObject({ type: 'relation', relation: 'manyToMany', target: 'api::image-credit.image-credit' });
+    for (const field of ['importSource', 'importHash', 'importVersion', 'version']) {
+      expect(a[field]).toMatchObject({ private: true });
+    }
+  });
+
+  it('image credit: shared, not localized, no draft & publish, unique name', () => {
+    const credit = app.strapi.contentType('api::image-credit.image-credit');
+    expect(credit.options?.draftAndPublish).toBe(false);
+    expect((credit.pluginOptions as { i18n?: { localized?: boolean } }).i18n?.localized).toBe(false);
+    expect(credit.attributes).toMatchObject({
+      name: { type: 'string', required: true, unique: true },
+      fullName: { type: 'string' },
+      url: { type: 'string' },
+    });
+  });
+
+  it('figure component: image, caption, credit, alt', () => {
+    const figure = app.strapi.components['media.figure'];
+    expect(figure.attributes).toMatchObject({
+      image: { type: 'media', multiple: false },
+      caption: { type: 'text', maxLength: 1000 },
+      credit: { type: 'relation', target: 'api::image-credit.image-credit' },
+      alt: { type: 'string' },
+    });
+  });
+
+  it('the database enforces what Strapi only checks in the application', async () => {
+    const indexes = await sql<{ indexname: string; indexdef: string }>(
+      app.databaseUrl,
+      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('image_credits', 'articles')`
+    );
+    const byName = new Map(indexes.map((i) => [i.indexname, i.indexdef]));
+    expect(byName.get('image_credits_name_unique')).toMatch(/UNIQUE INDEX .* \(name\)/);
+    expect(byName.get('articles_locale_slug_state_unique')).toMatch(/UNIQUE INDEX/);
+    expect(byName.get('articles_import_source_idx')).toBeDefined();
+    await app.strapi.documents('api::image-credit.image-credit').create({ data: { name: 'Unique Test' } });
+    await expect(
+      sql(app.databaseUrl, `INSERT INTO image_credits (document_id, name) VALUES ('x', 'Unique Test')`)
+    ).rejects.toThrow(/duplicate key/);
+  });
+});
+
+describe('locales', () => {
+  it('en (default), zh-Hans and ru exist', async () => {
+    const locales = app.strapi.plugin('i18n').service('locales');
+    const codes = ((await locales.find()) as Array<{ code: string }>).map((l) => l.code).sort();
+    expect(codes).toEqual(['en', 'ru', 'zh-Hans']);
+    expect(await locales.getDefaultLocale()).toBe('en');
+  });
+});
+
+describe('public permissions', () => {
+  it('anyone can read articles and credits', async () => {
+    expect((await get('/api/articles')).status).toBe(200);
+    expect((await get('/api/image-credits')).status).toBe(200);
+  });
+
+  it.each([
+    ['POST', '/api/articles', { data: { headline: 'x' } }],
+    ['PUT', '/api/articles/abc', { data: { headline: 'x' } }],
+    ['DELETE', '/api/articles/abc', undefined],
+    ['POST', '/api/image-credits', { data: { name: 'x' } }],
+    ['PUT', '/api/image-credits/abc', { data: { name: 'x' } }],
+    ['DELETE', '/api/image-credits/abc', undefined],
+    ['POST', '/api/auth/local/register', { username: 'x', email: 'x@example.com', password: 'password123' }],
+    ['GET', '/api/users', undefined],
+  ])('anonymous %s %s is refused', async (method, path, body) => {
+    const response = await get(path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    expect([401, 403]).toContain(response.status);
+  });
+
+  it('public registration is off', async () => {
+    const advanced = await app.strapi.store({ type: 'plugin', name: 'users-permissions', key: 'advanced' }).get();
+    expect((advanced as { allow_register: boolean }).allow_register).toBe(false);
+  });
+});
+
+describe('drafts stay private', () => {
+  it('a draft article is not in the public list, whatever status is asked for', async () => {
+    const draft = await app.strapi.documents('api::article.article').create({
+      locale: 'en',
+      data: { headline: 'Embargoed: not for readers yet', body: [{ __component: 'content.paragraph', text: 'Secret.' }] },
+    } as never);
+    const list = await json(await get('/api/articles'));
+    expect(list.data.map((a: { documentId: string }) => a.documentId)).not.toContain(draft.documentId);
+    expect((await get(`/api/articles/${draft.documentId}`)).status).toBe(404);
+    const asked = await get('/api/articles?status=draft');
+    if (asked.status === 200) {
+      const body = await json(asked);
+      expect(JSON.stringify(body)).not.toContain('Embargoed');
+    } else {
+      expect(asked.status).toBe(400);
+    }
+  });
+});
+
+describe('article rules', () => {
+  it('a slug by the slug rule, unique per locale with -2', async () => {
+    const documents = app.strapi.documents('api::article.article');
+    const headline = 'Gdańsk’s mayor: “A city’s choice”';
+    const one = await documents.create({ locale: 'en', data: { headline } } as never);
+    const two = await documents.create({ locale: 'en', data: { headline } } as never);
+    expect(one.slug).toBe('gdansks-mayor-a-citys-choice');
+    expect(two.slug).toBe('gdansks-mayor-a-citys-choice-2');
+  });
+
+  it('firstPublishedAt is set on the first publish and kept on republish', async () => {
+    const documents = app.strapi.documents('api::article.article');
+    const doc = await documents.create({ locale: 'en', data: { headline: 'Publish me twice' } } as never);
+    await documents.publish({ documentId: doc.documentId, locale: 'en' } as never);
+    const first = await documents.findOne({ documentId: doc.documentId, locale: 'en', status: 'published' } as never);
+    expect(first?.firstPublishedAt).toBeTruthy();
+    await new Promise((r) => setTimeout(r, 20));
+    await documents.update({ documentId: doc.documentId, locale: 'en', data: { standfirst: 'Now with a standfirst.' } } as never);
+    await documents.publish({ documentId: doc.documentId, locale: 'en' } as never);
+    const second = await documents.findOne({ documentId: doc.documentId, locale: 'en', status: 'published' } as never);
+    expect(second?.standfirst).toBe('Now with a standfirst.');
+    expect(second?.firstPublishedAt).toBe(first?.firstPublishedAt);
+  });
+});
+
+describe('GraphQL', () => {
+  it('exposes articles and image credits', async () => {
+    const response = await get('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: '{ __schema { queryType { fields { name } } } }',
+      }),
+    });
+    expect(response.status).toBe(200);
+    const body = await json(response);
+    const names = body.data.__schema.queryType.fields.map((f: { name: string }) => f.name);
+    expect(names).toEqual(expect.arrayContaining(['articles', 'article', 'imageCredits', 'imageCredit']));
+  });
+});
+
+describe('health', () => {
+  it('GET /_health answers 2xx', async () => {
+    const response = await get('/_health');
+    expect(response.status).toBeGreaterThanOrEqual(200);
+    expect(response.status).toBeLessThan(300);
+  });
+});
+
+describe('bootstrap', () => {
+  it('is idempotent: a second boot on the same database duplicates nothing', async () => {
+    const count = async () =>
+      (
+        await sql<{ locales: string; permissions: string; admins: string }>(
+          app.databaseUrl,
+          `SELECT (SELECT count(*) FROM i18n_locale) AS locales,
+                  (SELECT count(*) FROM up_permissions) AS permissions,
+                  (SELECT count(*) FROM admin_users) AS admins`
+        )
+      )[0];
+    const before = await count();
+    expect(Number(before.locales)).toBe(3);
+    expect(Number(before.admins)).toBe(1);
+    const { databaseUrl, databaseName } = app;
+    await app.stop({ keepDatabase: true });
+    app = await startApp({ databaseUrl, databaseName });
+    expect(await count()).toEqual(before);
+  });
+});
