@@ -36,6 +36,7 @@ function buildIfStale() {
 }
 
 process.env.STRAPI_TELEMETRY_DISABLED = 'true';
+process.env.STRAPI_DISABLE_UPDATE_NOTIFICATION = 'true';
 if (process.env.NEWS_SKIP_BUILD !== 'true') buildIfStale();
 require(join(dist, 'scripts', 'launch.js'))
   .main(process.argv.slice(2))

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { databaseConnection, EnvError, publicUrl, readEnv, type Env } from '../src/env';
 import { startEmbeddedPostgres } from '../src/runtime/embedded-postgres';
-import { loadStrapi } from '../src/runtime/load-strapi';
+import { destroyStrapi, loadStrapi } from '../src/runtime/load-strapi';
 import { fillMissingSecrets } from '../src/runtime/secrets';
 import { DatabaseUnreachableError, waitForDatabase } from '../src/runtime/wait-for-database';
 import { runImportCommand, runSeed } from './import';
@@ -65,10 +65,19 @@ async function withDatabase(env: Env, work: () => Promise<number>): Promise<numb
   say('DATABASE_URL is not set: starting the embedded PostgreSQL (data in .tmp/postgres)');
   const embedded = await startEmbeddedPostgres({ dataDir: join(ROOT, '.tmp', 'postgres'), database: 'news', log: say });
   process.env.DATABASE_URL = embedded.url;
+  // A signal while no Strapi child runs (during the seed): stop the database, then exit.
+  const onSignal = () => {
+    if (strapiChildRunning) return; // runStrapi forwards it; the database stops when Strapi has.
+    void embedded.stop().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   say(`embedded PostgreSQL listening on 127.0.0.1:${embedded.port}`);
   try {
     return await work();
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await embedded.stop();
     say('embedded PostgreSQL stopped');
   }
@@ -79,9 +88,11 @@ async function withLoadedStrapi(work: (strapi: Awaited<ReturnType<typeof loadStr
   try {
     return await work(strapi);
   } finally {
-    await strapi.destroy();
+    await destroyStrapi(strapi);
   }
 }
+
+let strapiChildRunning = false;
 
 function runStrapi(mode: 'start' | 'develop', env: Env, announce: boolean): Promise<number> {
   return new Promise((resolvePromise) => {
@@ -90,7 +101,12 @@ function runStrapi(mode: 'start' | 'develop', env: Env, announce: boolean): Prom
       stdio: 'inherit',
       env: { ...process.env, STRAPI_TELEMETRY_DISABLED: 'true' },
     });
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const forward = (signal: NodeJS.Signals) => () => {
+      child.kill(signal);
+    };
+    strapiChildRunning = true;
+    const killChild = () => child.kill('SIGKILL');
+    process.on('exit', killChild);
     const onInt = forward('SIGINT');
     const onTerm = forward('SIGTERM');
     process.on('SIGINT', onInt);
@@ -99,6 +115,8 @@ function runStrapi(mode: 'start' | 'develop', env: Env, announce: boolean): Prom
     child.on('exit', (code, signal) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      process.off('exit', killChild);
+      strapiChildRunning = false;
       resolvePromise(code ?? (signal ? 0 : 1));
     });
   });

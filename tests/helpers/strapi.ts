@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Core } from '@strapi/strapi';
+import { destroyStrapi } from '../../src/runtime/load-strapi';
 import { createTestDatabase, dropTestDatabase } from './database';
 
 const ROOT = join(__dirname, '..', '..');
@@ -53,7 +54,7 @@ export async function startApp(options: { databaseUrl?: string; databaseName?: s
     databaseUrl: database.url,
     databaseName: database.name,
     async stop({ keepDatabase = false } = {}) {
-      await strapi.destroy();
+      await destroyStrapi(strapi);
       if (!keepDatabase && database.name) await dropTestDatabase(database.name);
     },
   };

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { EnvSchema } from '../../src/env';
+import { SECRET_NAMES } from '../../src/runtime/secrets';
+
+const ROOT = join(__dirname, '..', '..');
+const read = (name: string) => readFileSync(join(ROOT, name), 'utf8');
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  environment?: Record<string, string>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  restart?: string;
+  volumes?: string[];
+}
+
+describe('docker-compose.yml (no Docker engine here: checked by construction)', () => {
+  const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+
+  it('has postgres 16 with a volume and a healthcheck', () => {
+    const postgres = compose.services.postgres;
+    expect(postgres.image).toBe('postgres:16');
+    expect(postgres.healthcheck?.test.join(' ')).toContain('pg_isready');
+    const volume = postgres.volumes?.[0].split(':')[0];
+    expect(volume && compose.volumes).toHaveProperty(volume as string);
+  });
+
+  it('builds the app from the Dockerfile, after a healthy database, restarting', () => {
+    const app = compose.services.app;
+    expect(app.build).toBe('.');
+    expect(app.depends_on?.postgres.condition).toBe('service_healthy');
+    expect(app.restart).toMatch(/always|unless-stopped|on-failure/);
+    expect(app.ports).toContain('1337:1337');
+    expect(read('Dockerfile')).toMatch(/scripts\/cli\.js", "start"/);
+  });
+
+  it('passes only variables the app reads, and a DATABASE_URL that points at the postgres service', () => {
+    const app = compose.services.app;
+    const env = app.environment ?? {};
+    const known = new Set<string>([...Object.keys(EnvSchema.shape), ...SECRET_NAMES]);
+    for (const name of Object.keys(env)) expect(known).toContain(name);
+    const url = new URL(env.DATABASE_URL);
+    const db = compose.services.postgres.environment ?? {};
+    expect(url.hostname).toBe('postgres');
+    expect(url.username).toBe(db.POSTGRES_USER);
+    expect(url.password).toBe(db.POSTGRES_PASSWORD);
+    expect(url.pathname).toBe(`/${db.POSTGRES_DB}`);
+    expect(EnvSchema.safeParse({ DATABASE_URL: env.DATABASE_URL }).success).toBe(true);
+  });
+
+  it('.env.example documents every variable the app reads', () => {
+    const example = read('.env.example');
+    for (const name of [...Object.keys(EnvSchema.shape), ...SECRET_NAMES]) {
+      expect(example).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+    }
+  });
+});
