@@ -1,0 +1,102 @@
+import { writeStory } from '../../src/importer/write-story';
+import { parseStory } from '../../src/story';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { json } from '../helpers/http';
+import { startApp, type TestApp } from '../helpers/strapi';
+
+const SLUG = 'putin-visits-chinas-little-moscow-as-allies-continue-to-discuss-trade';
+const ARTICLE = 'api::article.article';
+let app: TestApp;
+let documentId: string;
+const get = async (path: string) => {
+  const response = await fetch(`${app.baseUrl}${path}`);
+  return { status: response.status, body: await json(response) };
+};
+
+beforeAll(async () => {
+  app = await startApp();
+  const text = readFileSync(join(__dirname, '..', '..', 'data', 'stories', '000_2783d38fba8e7824.txt'), 'utf8');
+  const parsed = parseStory(text, '000_2783d38fba8e7824.txt');
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  await writeStory(app.strapi, parsed.story, { locale: 'en', status: 'published', force: false });
+  const other = parseStory('Later story\n\nA caption. Credit: Getty Images\n\nBody text.\n', 'later.txt');
+  if (!other.ok) throw new Error(other.error.message);
+  await new Promise((r) => setTimeout(r, 20));
+  await writeStory(app.strapi, other.story, { locale: 'en', status: 'published', force: false });
+  documentId = (await get(`/api/articles?filters[slug][$eq]=${SLUG}`)).body.data[0].documentId;
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+describe('REST: the whole article in one request', () => {
+  it.each([
+    ['by slug', () => `/api/articles?filters[slug][$eq]=${SLUG}`],
+    ['by headline', () => `/api/articles?filters[headline][$eq]=${encodeURIComponent("Putin visits China's 'Little Moscow' as allies continue to discuss trade")}`],
+    ['by documentId', () => `/api/articles/${documentId}`],
+  ])('%s, with no populate parameters', async (_label, path) => {
+    const { status, body } = await get(path());
+    expect(status).toBe(200);
+    const article = Array.isArray(body.data) ? body.data[0] : body.data;
+    expect(article).toMatchObject({ slug: SLUG, locale: 'en' });
+    expect(article.lead.caption).toMatch(/^Russian President Vladimir Putin, left,/);
+    expect(article.lead.credit.name).toBe('AP');
+    expect(article.body).toHaveLength(14);
+    expect(article.body[6]).toMatchObject({ __component: 'media.figure', credit: { name: 'AP' } });
+    expect(article.body[0]).toMatchObject({ __component: 'content.paragraph' });
+    expect(article.credits.map((c: { name: string }) => c.name)).toEqual(['AP']);
+    for (const hidden of ['version', 'importSource', 'importHash', 'importVersion', 'createdBy', 'updatedBy']) {
+      expect(article).not.toHaveProperty(hidden);
+    }
+  });
+
+  it('the list is newest first by firstPublishedAt', async () => {
+    const { body } = await get('/api/articles');
+    expect(body.data.map((a: { headline: string }) => a.headline)[0]).toBe('Later story');
+    expect(body.meta.pagination.pageSize).toBe(25);
+  });
+
+  it('pageSize is capped at 100', async () => {
+    const { status, body } = await get('/api/articles?pagination[pageSize]=1000');
+    expect(status).toBe(200);
+    expect(body.meta.pagination.pageSize).toBeLessThanOrEqual(100);
+  });
+
+  it('clients can narrow populate, never widen it', async () => {
+    const narrow = await get(`/api/articles/${documentId}?populate[0]=lead`);
+    expect(narrow.status).toBe(200);
+    expect(narrow.body.data.lead.credit.name).toBe('AP');
+    expect(narrow.body.data).not.toHaveProperty('body');
+    expect((await get(`/api/articles/${documentId}?populate=createdBy`)).status).toBe(400);
+    expect((await get(`/api/articles/${documentId}?populate[lead][populate][credit][populate]=*`)).body.data.lead.credit.name).toBe('AP');
+  });
+
+  it('no silent fallback to another locale', async () => {
+    const { status, body } = await get(`/api/articles?locale=zh-Hans&filters[slug][$eq]=${SLUG}`);
+    expect(status).toBe(200);
+    expect(body.data).toEqual([]);
+    expect((await get(`/api/articles/${documentId}?locale=ru`)).status).toBe(404);
+  });
+
+  it('credits are listed, and stories filter by credit', async () => {
+    const credits = await get('/api/image-credits');
+    expect(credits.body.data.map((c: { name: string }) => c.name).sort()).toEqual(['AP', 'Getty Images']);
+    const ap = await get('/api/articles?filters[credits][name][$eq]=AP');
+    expect(ap.body.data.map((a: { slug: string }) => a.slug)).toEqual([SLUG]);
+  });
+
+  it('status=draft from the public gets the published version', async () => {
+    await app.strapi.documents(ARTICLE).update({ documentId, locale: 'en', data: { headline: 'Unpublished edit' } } as never);
+    const { status, body } = await get(`/api/articles/${documentId}?status=draft`);
+    expect(status).toBe(200);
+    expect(body.data.headline).toBe("Putin visits China's 'Little Moscow' as allies continue to discuss trade");
+    const list = await get('/api/articles?status=draft');
+    expect(JSON.stringify(list.body)).not.toContain('Unpublished edit');
+  });
+
+  it('unknown query keys answer 400 (strictParams)', async () => {
+    expect((await get('/api/articles?bogus=1')).status).toBe(400);
+    expect((await get('/api/articles?filters[importSource][$eq]=x')).status).toBe(400);
+  });
+});
