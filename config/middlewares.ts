@@ -9,4 +9,6 @@ export default [
   'strapi::session',
   'strapi::favicon',
   'strapi::public',
+  // Last, so the headers of everything above (CORS, security) are in what it stores.
+  'global::http-cache',
 ];

@@ -1,5 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { readEnv } from './env';
+import { installFastPath } from './cache/install';
+import { cacheInvalidation } from './cache/invalidation';
 import { articleDocumentRules } from './articles/document-rules';
 import { draftGuard } from './articles/draft-guard';
 import { ensureSuperAdmin } from './bootstrap/admin-user';
@@ -9,6 +11,8 @@ import { ensurePublicPermissions } from './bootstrap/permissions';
 
 export default {
   register({ strapi }: { strapi: Core.Strapi }) {
+    // Outermost first: the purge runs after the article rules have finished their writes.
+    strapi.documents.use(cacheInvalidation(strapi));
     strapi.documents.use(draftGuard(strapi));
     strapi.documents.use(articleDocumentRules(strapi));
   },
@@ -19,5 +23,6 @@ export default {
     await ensureLocales(strapi);
     await ensurePublicPermissions(strapi);
     await ensureSuperAdmin(strapi, env.ADMIN_EMAIL, env.ADMIN_PASSWORD);
+    installFastPath(strapi);
   },
 };

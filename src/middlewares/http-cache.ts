@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import {
+  cacheKey,
+  cacheSettings,
+  etagMatches,
+  isCacheableGet,
+  PRIVATE_CACHE_CONTROL,
+  PUBLIC_CACHE_CONTROL,
+  responseCache,
+  strongEtag,
+  surrogateControl,
+  tagsOf,
+} from '../cache';
+import { notModifiedHeaders } from '../cache/fast-path';
+
+interface KoaContext {
+  method: string;
+  url: string;
+  path: string;
+  status: number;
+  body: unknown;
+  request: { headers: Record<string, string | string[] | undefined>; body?: unknown };
+  response: { headers: Record<string, string | string[] | number | undefined> };
+  state: { allowDrafts?: boolean; auth?: { credentials?: unknown } };
+  set(name: string, value: string): void;
+  remove(name: string): void;
+  type: string;
+}
+
+// Response headers that belong to one answer, not to a stored copy.
+const NOT_STORED = new Set(['set-cookie', 'date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+/**
+ * HTTP caching for public reads (REST articles and credits, formats, reader pages, GraphQL
+ * queries): a strong ETag with 304s, Cache-Control for browsers, Surrogate-Control and
+ * Surrogate-Key/Cache-Tag for a CDN, and the server-side response cache (filled here, answered
+ * by the fast path ahead of Koa). Authenticated or draft answers are `private, no-store`.
+ */
+export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
+  const settings = cacheSettings();
+  return async (ctx: KoaContext, next: () => Promise<void>) => {
+    const isGraphql = ctx.path === '/graphql' && ctx.method === 'POST';
+    const isRead = (ctx.method === 'GET' || ctx.method === 'HEAD') && isCacheableGet(ctx.url);
+    if (!isRead && !isGraphql) return next();
+
+    const credentials = Boolean(ctx.request.headers.authorization);
+    const origin = typeof ctx.request.headers.origin === 'string' ? ctx.request.headers.origin : undefined;
+    const key =
+      isGraphql
+        ? cacheKey('POST', ctx.url, origin, createHash('sha1').update(JSON.stringify(ctx.request.body ?? null)).digest('base64url'))
+        : cacheKey('GET', ctx.url, origin);
+    const usesCache = settings.CACHE_ENABLED && !credentials;
+
+    if (usesCache) {
+      const hit = responseCache.get(key);
+      if (hit) {
+        if (etagMatches(header(ctx, 'if-none-match'), hit.etag)) {
+          for (const [name, value] of Object.entries(notModifiedHeaders(hit.headers))) ctx.set(name, String(value));
+          ctx.status = 304;
+          ctx.body = null;
+          return;
+        }
+        for (const [name, value] of Object.entries(hit.headers)) if (name !== 'content-length') ctx.set(name, String(value));
+        ctx.status = hit.status;
+        ctx.body = hit.body;
+        return;
+      }
+    }
+
+    const generation = responseCache.generation;
+    await next();
+
+    const isPrivate = credentials || ctx.state.allowDrafts === true;
+    if (isPrivate) {
+      ctx.set('Cache-Control', PRIVATE_CACHE_CONTROL);
+      return;
+    }
+    if (ctx.status !== 200 || ctx.body === null || ctx.body === undefined) return;
+    if (isGraphql && hasGraphqlErrors(ctx.body)) {
+      ctx.set('Cache-Control', 'no-store');
+      return;
+    }
+
+    const parsed = typeof ctx.body === 'string' || Buffer.isBuffer(ctx.body) ? undefined : ctx.body;
+    if (parsed !== undefined && typeof (parsed as { pipe?: unknown }).pipe === 'function') return; // a stream
+    const text = parsed !== undefined ? JSON.stringify(parsed) : ctx.body;
+    const body = Buffer.isBuffer(text) ? text : Buffer.from(String(text));
+    const etag = strongEtag(body);
+    const tags = tagsOf(parsed ?? safeJson(body), ctx.url);
+    if (parsed !== undefined) ctx.type = ctx.type || 'application/json';
+    ctx.set('ETag', etag);
+    ctx.set('Cache-Control', PUBLIC_CACHE_CONTROL);
+    ctx.set('Surrogate-Control', surrogateControl(settings));
+    ctx.set('Surrogate-Key', tags.join(' '));
+    ctx.set('Cache-Tag', tags.join(','));
+    ctx.set('Vary', 'Origin');
+    ctx.body = body;
+
+    if (usesCache && !ctx.response.headers['set-cookie']) {
+      const headers: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(ctx.response.headers)) {
+        if (value === undefined || NOT_STORED.has(name)) continue;
+        headers[name] = Array.isArray(value) ? value : String(value);
+      }
+      headers['content-length'] = String(body.length);
+      responseCache.set(key, { status: 200, headers, body, etag, tags }, generation);
+    }
+
+    if (etagMatches(header(ctx, 'if-none-match'), etag)) {
+      ctx.status = 304;
+      ctx.body = null;
+    }
+    void strapi;
+  };
+};
+
+function header(ctx: KoaContext, name: string): string | undefined {
+  const value = ctx.request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function hasGraphqlErrors(body: unknown): boolean {
+  const parsed = typeof body === 'string' || Buffer.isBuffer(body) ? safeJson(Buffer.from(body)) : body;
+  return Boolean(parsed && typeof parsed === 'object' && 'errors' in parsed);
+}
+
+function safeJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,124 @@
+import { writeStory } from '../../src/importer/write-story';
+import { parseStory } from '../../src/story';
+import { json } from '../helpers/http';
+import { startApp, type TestApp } from '../helpers/strapi';
+
+const ARTICLE = 'api::article.article';
+let app: TestApp;
+let documentId: string;
+let creditId: string;
+
+beforeAll(async () => {
+  app = await startApp();
+  const parsed = parseStory('Cache story headline\n\nA lead caption. Credit: Cache Agency\n\nFirst paragraph.\n', 'cache_story.txt');
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  await writeStory(app.strapi, parsed.story, { locale: 'en', status: 'published', force: false });
+  const list = await json(await fetch(`${app.baseUrl}/api/articles`));
+  documentId = list.data[0].documentId;
+  creditId = list.data[0].lead.credit.documentId;
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${app.baseUrl}${path}`, { headers });
+
+describe('ETag and Cache-Control', () => {
+  it.each(['/api/articles', () => `/api/articles/${documentId}`, '/api/image-credits'])('%s: strong ETag, 304 on If-None-Match', async (p) => {
+    const path = typeof p === 'function' ? p() : p;
+    const first = await get(path);
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[^"]+"$/);
+    expect(first.headers.get('cache-control')).toBe('public, max-age=0, must-revalidate');
+    expect(first.headers.get('surrogate-control')).toMatch(/max-age=\d+, stale-while-revalidate=\d+/);
+    const body = await first.text();
+    const second = await get(path);
+    expect(second.headers.get('etag')).toBe(etag);
+    expect(await second.text()).toBe(body);
+    const revalidated = await get(path, { 'If-None-Match': etag as string });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.headers.get('etag')).toBe(etag);
+    expect(await revalidated.text()).toBe('');
+  });
+
+  it('Surrogate-Key names the article and its credit', async () => {
+    const response = await get(`/api/articles/${documentId}`);
+    const keys = (response.headers.get('surrogate-key') ?? '').split(' ');
+    expect(keys).toEqual(expect.arrayContaining([`doc:${documentId}`, `doc:${creditId}`]));
+  });
+
+  it('HEAD answers the headers without a body', async () => {
+    await get('/api/articles');
+    const head = await fetch(`${app.baseUrl}/api/articles`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('etag')).toBeTruthy();
+    expect(await head.text()).toBe('');
+  });
+
+  it('authenticated answers are private, no-store, and never a public copy', async () => {
+    await get('/api/articles'); // warm the public copy
+    const response = await get('/api/articles', { Authorization: 'Bearer not-a-valid-token' });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('cache-control')).not.toBe('public, max-age=0, must-revalidate');
+  });
+
+  it('CORS: a cached copy answers each Origin as Koa would', async () => {
+    const a = await get('/api/articles', { Origin: 'http://a.example' });
+    const aAgain = await get('/api/articles', { Origin: 'http://a.example' });
+    expect(aAgain.headers.get('access-control-allow-origin')).toBe(a.headers.get('access-control-allow-origin'));
+    const none = await get('/api/articles');
+    expect(none.headers.get('vary')).toMatch(/Origin/);
+  });
+});
+
+describe('invalidation', () => {
+  it('a read right after a publish never returns the old text', async () => {
+    const before = await json(await get(`/api/articles/${documentId}`));
+    expect(before.data.headline).toBe('Cache story headline');
+    await json(await get('/api/articles'));
+    for (let round = 1; round <= 5; round += 1) {
+      const headline = `Revised headline ${round}`;
+      await app.strapi.documents(ARTICLE).update({ documentId, locale: 'en', data: { headline } } as never);
+      // a draft save does not change what readers see
+      expect((await json(await get(`/api/articles/${documentId}`))).data.headline).not.toBe(headline);
+      await app.strapi.documents(ARTICLE).publish({ documentId, locale: 'en' } as never);
+      expect((await json(await get(`/api/articles/${documentId}`))).data.headline).toBe(headline);
+      expect((await json(await get('/api/articles'))).data[0].headline).toBe(headline);
+    }
+  });
+
+  it('unpublish removes the article from every cached answer', async () => {
+    const other = await app.strapi.documents(ARTICLE).create({ locale: 'en', data: { headline: 'Short-lived story' } } as never);
+    await app.strapi.documents(ARTICLE).publish({ documentId: other.documentId, locale: 'en' } as never);
+    expect((await get(`/api/articles/${other.documentId}`)).status).toBe(200);
+    expect(JSON.stringify(await json(await get('/api/articles')))).toContain('Short-lived story');
+    await app.strapi.documents(ARTICLE).unpublish({ documentId: other.documentId, locale: 'en' } as never);
+    expect((await get(`/api/articles/${other.documentId}`)).status).toBe(404);
+    expect(JSON.stringify(await json(await get('/api/articles')))).not.toContain('Short-lived story');
+  });
+
+  it('a credit change purges the articles that show it', async () => {
+    expect((await json(await get(`/api/articles/${documentId}`))).data.lead.credit.fullName).toBeNull();
+    await app.strapi.documents('api::image-credit.image-credit').update({ documentId: creditId, data: { fullName: 'Cache Agency Ltd' } } as never);
+    expect((await json(await get(`/api/articles/${documentId}`))).data.lead.credit.fullName).toBe('Cache Agency Ltd');
+  });
+
+  it('a new translation appears at once', async () => {
+    expect((await get(`/api/articles/${documentId}?locale=ru`)).status).toBe(404);
+    await app.strapi.documents(ARTICLE).update({ documentId, locale: 'ru', data: { headline: 'Русский заголовок' } } as never);
+    await app.strapi.documents(ARTICLE).publish({ documentId, locale: 'ru' } as never);
+    expect((await json(await get(`/api/articles/${documentId}?locale=ru`))).data.headline).toBe('Русский заголовок');
+  });
+
+  it('GraphQL answers are cached and purged too', async () => {
+    const query = { query: `{ article(documentId: "${documentId}") { headline } }` };
+    const ask = async () =>
+      json(await fetch(`${app.baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(query) }));
+    const first = await ask();
+    expect(first.data.article.headline).toMatch(/^Revised headline/);
+    await app.strapi.documents(ARTICLE).update({ documentId, locale: 'en', data: { headline: 'GraphQL-visible headline' } } as never);
+    await app.strapi.documents(ARTICLE).publish({ documentId, locale: 'en' } as never);
+    expect((await ask()).data.article.headline).toBe('GraphQL-visible headline');
+  });
+});
