@@ -1,9 +1,11 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV NODE_ENV=production STRAPI_TELEMETRY_DISABLED=true STRAPI_DISABLE_UPDATE_NOTIFICATION=true
+ENV STRAPI_TELEMETRY_DISABLED=true STRAPI_DISABLE_UPDATE_NOTIFICATION=true
 COPY package.json package-lock.json ./
+# Dev dependencies (TypeScript types) are needed to build; pruned afterwards.
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build && touch dist/.build-stamp
+RUN npm run build && touch dist/.build-stamp && npm prune --omit=dev
+ENV NODE_ENV=production
 EXPOSE 1337
 CMD ["node", "scripts/cli.js", "start"]

@@ -37,6 +37,10 @@ export const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   ADMIN_EMAIL: z.string().email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
+  EDITOR_EMAIL: z.string().email().optional(),
+  EDITOR_PASSWORD: z.string().min(8).optional(),
+  PREVIEW_SECRET: z.string().min(16).optional(),
+  WEBHOOK_URL: z.string().url().optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -4,7 +4,11 @@ import { installFastPath } from './cache/install';
 import { cacheInvalidation } from './cache/invalidation';
 import { articleDocumentRules } from './articles/document-rules';
 import { draftGuard } from './articles/draft-guard';
-import { ensureSuperAdmin } from './bootstrap/admin-user';
+import { ensureEditor, ensureSuperAdmin } from './bootstrap/admin-user';
+import { ensureArticleLayout } from './bootstrap/admin-layout';
+import { ensureArticleWebhook } from './bootstrap/webhooks';
+import { registerRevisionRoutes } from './revisions/admin-routes';
+import { registerReaderRoutes } from './reader/routes';
 import { ensureIndexes } from './bootstrap/indexes';
 import { ensureLocales } from './bootstrap/locales';
 import { ensurePublicPermissions } from './bootstrap/permissions';
@@ -15,6 +19,8 @@ export default {
     strapi.documents.use(cacheInvalidation(strapi));
     strapi.documents.use(draftGuard(strapi));
     strapi.documents.use(articleDocumentRules(strapi));
+    registerRevisionRoutes(strapi);
+    registerReaderRoutes(strapi);
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
@@ -23,6 +29,9 @@ export default {
     await ensureLocales(strapi);
     await ensurePublicPermissions(strapi);
     await ensureSuperAdmin(strapi, env.ADMIN_EMAIL, env.ADMIN_PASSWORD);
+    await ensureEditor(strapi, env.EDITOR_EMAIL, env.EDITOR_PASSWORD);
+    await ensureArticleLayout(strapi);
+    await ensureArticleWebhook(strapi, env.WEBHOOK_URL);
     installFastPath(strapi);
   },
 };

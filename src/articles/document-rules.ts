@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Core, Modules } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
+import createHttpError from 'http-errors';
+import { recordConflict, recordPublished, snapshotFromInput } from '../revisions/store';
+import { validateArticleInput } from './validation';
 import { slugify, withClashSuffix } from '../story';
 import { ARTICLE_UID, FIGURE_COMPONENT } from './constants';
 
@@ -40,6 +43,7 @@ export function articleDocumentRules(strapi: Strapi): Middleware {
     const documentId = params.documentId ?? documentIdOf(result);
     if (documentId) {
       if (STATE_ACTIONS.has(ctx.action)) await bumpVersion(strapi, documentId, locale);
+      if (ctx.action === 'publish') await recordPublished(strapi, documentId, locale);
       if (ctx.action !== 'unpublish') await syncCredits(strapi, documentId, locale);
     }
     return result;
@@ -67,6 +71,7 @@ async function prepareWrite(
   isCreate: boolean
 ): Promise<void> {
   const data = (params.data ??= {});
+  validateArticleInput(data, isCreate);
   const current =
     params.documentId && locale
       ? ((await strapi.db.query(ARTICLE_UID).findOne({
@@ -75,6 +80,18 @@ async function prepareWrite(
         })) as { version: number | null; slug: string | null; headline: string } | null)
       : null;
 
+  // Optimistic concurrency: a save that says which version it edited (the admin sends the
+  // hidden `version` back) is refused when someone saved in between; its text is kept.
+  if (current && params.documentId && locale && typeof data.version === 'number' && data.version !== (current.version ?? 0)) {
+    const snapshot = await snapshotFromInput(strapi, data, { headline: current.headline, slug: current.slug });
+    await recordConflict(strapi, params.documentId, locale, data.version, snapshot);
+    throw createHttpError(
+      409,
+      `Not saved: someone else saved this article while you were editing (you edited version ${data.version}, ` +
+        `it is now at version ${current.version ?? 0}). Your text is kept in the article's revisions: ` +
+        'reload the page to see the latest version, then copy your changes back from the revision.'
+    );
+  }
   data.version = (current?.version ?? 0) + 1;
 
   const headline = typeof data.headline === 'string' ? data.headline : current?.headline;

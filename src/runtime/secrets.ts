@@ -10,6 +10,7 @@ export const SECRET_NAMES = [
   'TRANSFER_TOKEN_SALT',
   'JWT_SECRET',
   'ENCRYPTION_KEY',
+  'PREVIEW_SECRET',
 ] as const;
 
 const SecretsFile = z.record(z.string(), z.string());

@@ -20,7 +20,7 @@ describe('content model', () => {
     expect(article.options?.draftAndPublish).toBe(true);
     expect((article.pluginOptions as { i18n?: { localized?: boolean } }).i18n?.localized).toBe(true);
     const a = article.attributes as Record<string, Record<string, unknown>>;
-    expect(a.headline).toMatchObject({ type: 'text', required: true, maxLength: 300 });
+    expect(a.headline).toMatchObject({ type: 'text', required: true });
     expect(a.slug).toMatchObject({ type: 'string' });
     expect(a.standfirst).toMatchObject({ type: 'text' });
     expect(a.firstPublishedAt).toMatchObject({ type: 'datetime' });

@@ -39,6 +39,7 @@ export async function startApp(options: { databaseUrl?: string; databaseName?: s
     ADMIN_EMAIL: TEST_ADMIN.email,
     ADMIN_PASSWORD: TEST_ADMIN.password,
     PUBLIC_URL: 'http://news.test',
+    PREVIEW_SECRET: 'test-preview-secret-0123456789',
     LOG_LEVEL: 'error',
     ...options.env,
   });

@@ -1,3 +1,28 @@
 import { factories } from '@strapi/strapi';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { loadArticle } from '../../../articles/load';
+import { LOCALES } from '../../../bootstrap/locales';
+import { publicUrl, readEnv } from '../../../env';
+import { toJsonLd } from '../../../representations/jsonld';
+import { toNinjs } from '../../../representations/ninjs';
 
-export default factories.createCoreController('api::article.article');
+const FormatQuery = z.object({ locale: z.enum(LOCALES.map((l) => l.code) as [string, ...string[]]).default('en') }).strict();
+
+export default factories.createCoreController('api::article.article', ({ strapi }) => {
+  const base = publicUrl(readEnv());
+  /** The published article in a standard format; query keys other than `locale` answer 400. */
+  const format = (render: (article: NonNullable<Awaited<ReturnType<typeof loadArticle>>>) => unknown, type: string) =>
+    async (ctx: Context) => {
+      const query = FormatQuery.safeParse(ctx.query);
+      if (!query.success) return ctx.badRequest(`Invalid query: ${query.error.issues[0].message}`);
+      const article = await loadArticle(strapi, { documentId: String(ctx.params.id) }, query.data.locale, 'published');
+      if (!article) return ctx.notFound('No published article with this id in this locale');
+      ctx.type = type;
+      ctx.body = render(article);
+    };
+  return {
+    jsonld: format((article) => toJsonLd(article, base), 'application/ld+json; charset=utf-8'),
+    ninjs: format((article) => toNinjs(article, base), 'application/json; charset=utf-8'),
+  };
+});

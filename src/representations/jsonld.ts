@@ -1,0 +1,57 @@
+import {
+  absoluteUrl,
+  articlePageUrl,
+  compact,
+  figuresInOrder,
+  isoDateTime,
+  paragraphTexts,
+  pixelSize,
+  presentText,
+  type ArticleView,
+  type FigureView,
+} from './article-view';
+
+/**
+ * schema.org `NewsArticle` for an article (https://schema.org/NewsArticle), for a page's
+ * `<script type="application/ld+json">` or a JSON-LD response. Only what the article holds: the
+ * wire format has no byline, so there is no `author`, and nothing else is made up. Keys whose value
+ * would be null or undefined are left out.
+ */
+export function toJsonLd(article: ArticleView, publicUrl: string): Record<string, unknown> {
+  const url = articlePageUrl(article, publicUrl);
+  const images = figuresInOrder(article).map(({ figure }) => imageObject(figure, publicUrl));
+
+  return compact({
+    '@context': 'https://schema.org',
+    '@type': 'NewsArticle',
+    '@id': url,
+    url,
+    mainEntityOfPage: { '@type': 'WebPage', '@id': url },
+    identifier: article.documentId,
+    headline: article.headline,
+    description: presentText(article.standfirst),
+    datePublished: isoDateTime(article.firstPublishedAt) ?? isoDateTime(article.publishedAt),
+    dateModified: isoDateTime(article.updatedAt),
+    inLanguage: article.locale,
+    articleBody: paragraphTexts(article).join('\n\n'),
+    image: images.length > 0 ? images : undefined,
+  });
+}
+
+/** A figure as an `ImageObject`: caption and credit always, the file's URL only when it has one. */
+function imageObject(figure: FigureView, publicUrl: string): Record<string, unknown> {
+  const credit = figure.credit ?? undefined;
+  const image = figure.image ?? undefined;
+  const imageUrl = image ? absoluteUrl(publicUrl, image.url) : undefined;
+  return compact({
+    '@type': 'ImageObject',
+    contentUrl: imageUrl,
+    url: imageUrl,
+    caption: presentText(figure.caption),
+    creditText: presentText(credit?.name),
+    copyrightNotice: presentText(credit?.fullName) ?? presentText(credit?.name),
+    width: pixelSize(image?.width),
+    height: pixelSize(image?.height),
+    encodingFormat: presentText(image?.mime),
+  });
+}

@@ -1,0 +1,127 @@
+import type { Context } from 'koa';
+import type { Core } from '@strapi/strapi';
+import { z } from 'zod';
+import { ARTICLE_UID } from '../articles/constants';
+import { diffLines, formatDiff } from './diff';
+import { dataOf, SnapshotSchema, textLines } from './snapshot';
+import { REVISION_UID } from './store';
+
+interface AdminContext {
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  state: { userAbility?: { can(action: string, subject: string): boolean } };
+  status: number;
+  body: unknown;
+}
+
+interface RevisionRow {
+  id: number;
+  articleDocumentId: string;
+  locale: string;
+  kind: 'publish' | 'conflict';
+  version: number | null;
+  authorName: string | null;
+  createdAt: string;
+  snapshot: unknown;
+}
+
+const LocaleQuery = z.object({ locale: z.string().min(1).max(20).optional() }).strict();
+const DiffQuery = z.object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() }).strict();
+const Id = z.coerce.number().int().positive();
+
+const READ = 'plugin::content-manager.explorer.read';
+const UPDATE = 'plugin::content-manager.explorer.update';
+
+/**
+ * Admin-only endpoints for an article's revisions (admin JWT, and the content-manager permission
+ * to read or update articles): list, show, diff, restore (as a new draft; publishing stays the
+ * editor's act).
+ */
+export function registerRevisionRoutes(strapi: Core.Strapi): void {
+  const route = (method: 'GET' | 'POST', path: string, action: string, handler: (ctx: AdminContext) => Promise<void>) => ({
+    method,
+    path,
+    handler: async (koaContext: Context) => {
+      // Koa's context, with the admin auth state the policy guarantees and the route params.
+      const ctx = koaContext as unknown as AdminContext;
+      if (!ctx.state.userAbility?.can(action, ARTICLE_UID)) {
+        ctx.status = 403;
+        ctx.body = error(403, 'ForbiddenError', 'You may not read or edit articles');
+        return;
+      }
+      await handler(ctx);
+    },
+    config: { policies: ['admin::isAuthenticatedAdmin'] },
+    info: { type: 'admin' },
+  });
+
+  const find = (id: number) => strapi.db.query(REVISION_UID).findOne({ where: { id } }) as Promise<RevisionRow | null>;
+  const notFound = (ctx: AdminContext) => {
+    ctx.status = 404;
+    ctx.body = error(404, 'NotFoundError', 'No such revision of this article');
+  };
+  const badRequest = (ctx: AdminContext, message: string) => {
+    ctx.status = 400;
+    ctx.body = error(400, 'ValidationError', message);
+  };
+
+  strapi.server.routes({
+    type: 'admin',
+    prefix: '',
+    routes: [
+      route('GET', '/news-admin/articles/:documentId/revisions', READ, async (ctx) => {
+        const query = LocaleQuery.safeParse(ctx.query);
+        if (!query.success) return badRequest(ctx, query.error.issues[0].message);
+        const rows = (await strapi.db.query(REVISION_UID).findMany({
+          where: { articleDocumentId: ctx.params.documentId, ...(query.data.locale ? { locale: query.data.locale } : {}) },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          limit: 200,
+        })) as RevisionRow[];
+        ctx.body = {
+          data: rows.map((row) => ({
+            id: row.id,
+            kind: row.kind,
+            locale: row.locale,
+            version: row.version,
+            author: row.authorName,
+            createdAt: row.createdAt,
+            headline: SnapshotSchema.safeParse(row.snapshot).data?.headline ?? null,
+          })),
+        };
+      }),
+      route('GET', '/news-admin/articles/:documentId/revisions/diff', READ, async (ctx) => {
+        const query = DiffQuery.safeParse(ctx.query);
+        if (!query.success) return badRequest(ctx, 'from and to must be revision ids');
+        const [from, to] = await Promise.all([find(query.data.from), find(query.data.to)]);
+        if (!from || !to || from.articleDocumentId !== ctx.params.documentId || to.articleDocumentId !== ctx.params.documentId) {
+          return notFound(ctx);
+        }
+        const lines = diffLines(textLines(SnapshotSchema.parse(from.snapshot)), textLines(SnapshotSchema.parse(to.snapshot)));
+        ctx.body = { data: { from: from.id, to: to.id, lines, text: formatDiff(lines) } };
+      }),
+      route('GET', '/news-admin/articles/:documentId/revisions/:id', READ, async (ctx) => {
+        const id = Id.safeParse(ctx.params.id);
+        const row = id.success ? await find(id.data) : null;
+        if (!row || row.articleDocumentId !== ctx.params.documentId) return notFound(ctx);
+        ctx.body = { data: { ...row, text: textLines(SnapshotSchema.parse(row.snapshot)).join('\n') } };
+      }),
+      route('POST', '/news-admin/articles/:documentId/revisions/:id/restore', UPDATE, async (ctx) => {
+        const id = Id.safeParse(ctx.params.id);
+        const row = id.success ? await find(id.data) : null;
+        if (!row || row.articleDocumentId !== ctx.params.documentId) return notFound(ctx);
+        const snapshot = SnapshotSchema.parse(row.snapshot);
+        const restored = await strapi.documents(ARTICLE_UID).update({
+          documentId: row.articleDocumentId,
+          locale: row.locale,
+          data: dataOf(snapshot),
+        } as never);
+        if (!restored) return notFound(ctx);
+        ctx.body = { data: { documentId: row.articleDocumentId, locale: row.locale, restoredFrom: row.id, status: 'draft' } };
+      }),
+    ],
+  });
+}
+
+function error(status: number, name: string, message: string) {
+  return { data: null, error: { status, name, message, details: {} } };
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { FIGURE_COMPONENT, PARAGRAPH_COMPONENT } from '../articles/constants';
+
+/** What a revision keeps of an article: its text, figures, captions and credits. */
+const CreditSnapshot = z.object({ documentId: z.string(), name: z.string() }).nullable();
+const FigureSnapshot = z.object({
+  caption: z.string().nullable(),
+  alt: z.string().nullable(),
+  credit: CreditSnapshot,
+  imageId: z.number().nullable(),
+});
+export const SnapshotSchema = z.object({
+  headline: z.string(),
+  slug: z.string().nullable(),
+  standfirst: z.string().nullable(),
+  lead: FigureSnapshot.nullable(),
+  body: z.array(
+    z.discriminatedUnion('type', [
+      z.object({ type: z.literal('paragraph'), text: z.string() }),
+      FigureSnapshot.extend({ type: z.literal('figure') }),
+    ])
+  ),
+});
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+type FigureSnap = z.infer<typeof FigureSnapshot>;
+
+interface FigureIn {
+  caption?: string | null;
+  alt?: string | null;
+  credit?: { documentId: string; name: string } | null;
+  image?: { id: number } | null;
+}
+export interface ArticleIn {
+  headline: string;
+  slug?: string | null;
+  standfirst?: string | null;
+  lead?: FigureIn | null;
+  body?: Array<FigureIn & { __component: string; text?: string }> | null;
+}
+
+const figure = (f: FigureIn): FigureSnap => ({
+  caption: f.caption ?? null,
+  alt: f.alt ?? null,
+  credit: f.credit ? { documentId: f.credit.documentId, name: f.credit.name } : null,
+  imageId: f.image?.id ?? null,
+});
+
+export function snapshotOf(article: ArticleIn): Snapshot {
+  return {
+    headline: article.headline,
+    slug: article.slug ?? null,
+    standfirst: article.standfirst ?? null,
+    lead: article.lead ? figure(article.lead) : null,
+    body: (article.body ?? []).map((block) =>
+      block.__component === PARAGRAPH_COMPONENT
+        ? { type: 'paragraph' as const, text: block.text ?? '' }
+        : { type: 'figure' as const, ...figure(block) }
+    ),
+  };
+}
+
+/** Document Service data that puts a snapshot back as the draft. */
+export function dataOf(snapshot: Snapshot): Record<string, unknown> {
+  const figureData = (f: FigureSnap) => ({
+    caption: f.caption,
+    alt: f.alt,
+    credit: f.credit ? f.credit.documentId : null,
+    image: f.imageId,
+  });
+  return {
+    headline: snapshot.headline,
+    standfirst: snapshot.standfirst,
+    lead: snapshot.lead ? figureData(snapshot.lead) : null,
+    body: snapshot.body.map((block) =>
+      block.type === 'paragraph'
+        ? { __component: PARAGRAPH_COMPONENT, text: block.text }
+        : { __component: FIGURE_COMPONENT, ...figureData(block) }
+    ),
+  };
+}
+
+/** The readable lines a diff compares: headline, standfirst, paragraphs and captions. */
+export function textLines(snapshot: Snapshot): string[] {
+  const lines = [`Headline: ${snapshot.headline}`];
+  if (snapshot.standfirst) lines.push(`Standfirst: ${snapshot.standfirst}`);
+  const figureLine = (label: string, f: FigureSnap) =>
+    `${label}: ${f.caption ?? ''}${f.credit ? ` (Credit: ${f.credit.name})` : ''}`;
+  if (snapshot.lead) lines.push(figureLine('Lead photo', snapshot.lead));
+  for (const block of snapshot.body) {
+    lines.push(block.type === 'paragraph' ? block.text : figureLine('Photo', block));
+  }
+  return lines;
+}

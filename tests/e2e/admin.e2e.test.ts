@@ -1,0 +1,452 @@
+/**
+ * Browser test of Strapi's admin against the compiled app (run `npm run build` first).
+ *
+ *   npx jest --rootDir . --preset ts-jest --testMatch '<rootDir>/tests/e2e/**\/*.test.ts' --runInBand
+ *
+ * What it does: creates a fresh database on a PostgreSQL server, seeds the bundled story
+ * (`node scripts/cli.js seed`), starts the production server (`node scripts/cli.js start`) as a
+ * child process on a free loopback port, then drives Chromium (playwright-core, Debian's
+ * /usr/bin/chromium): logs in once as the super-admin, closes the guided tour, edits the imported
+ * story's headline and lead caption in the Content Manager, saves (REST still serves the published
+ * text), publishes (REST serves the new text). Screenshots, the server log, the browser log and the
+ * step timings go to tests/e2e/artifacts/ (git-ignored). The server is killed and the database
+ * dropped at the end.
+ *
+ * Environment (all optional):
+ *   TEST_DATABASE_SERVER  server on which the fresh database is made, as a URL of any database on
+ *                         it (default: DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
+ *   E2E_PORT              port for the server (default: a free one)
+ *   CHROMIUM_PATH         browser binary (default /usr/bin/chromium)
+ *   ADMIN_EMAIL / ADMIN_PASSWORD  super-admin made at boot (default admin@news.test / Admin-pass-1234)
+ *   E2E_KEEP=true         keep the server and database after the run (prints how to reach/kill them)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+
+const ROOT = join(__dirname, '..', '..');
+const ARTIFACTS = join(__dirname, 'artifacts');
+const STORAGE_STATE = join(ARTIFACTS, 'storage-state.json');
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+// The guided tour and the two-column edit view need the design system's "large" breakpoint: below
+// it the admin switches to its mobile layout (and hides the tour).
+const VIEWPORT = { width: 1440, height: 1000 };
+
+const ADMIN = {
+  email: process.env.ADMIN_EMAIL ?? 'admin@news.test',
+  password: process.env.ADMIN_PASSWORD ?? 'Admin-pass-1234',
+};
+const STORY = {
+  headline: "Putin visits China's 'Little Moscow' as allies continue to discuss trade",
+  slug: 'putin-visits-chinas-little-moscow-as-allies-continue-to-discuss-trade',
+  caption: 'Russian President Vladimir Putin, left, and Chinese President Xi Jinping attend an informal meeting on May 16, 2024.',
+};
+const RUN_TAG = Date.now().toString(36);
+const NEW_HEADLINE = `Putin and Xi meet students in Harbin (e2e ${RUN_TAG})`;
+const NEW_CAPTION = `Putin and Xi in Harbin, May 17, 2024 (e2e ${RUN_TAG}).`;
+
+jest.setTimeout(180_000);
+
+/* ------------------------------------------------------------------------------------------------
+ * Server and database
+ * ----------------------------------------------------------------------------------------------*/
+
+const timings: Record<string, number> = {};
+async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await work();
+  } finally {
+    timings[name] = Date.now() - started;
+  }
+}
+
+function databaseServer(): string {
+  return process.env.TEST_DATABASE_SERVER ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function onServer(sql: string): Promise<void> {
+  const client = new Client({ connectionString: withDatabase(databaseServer(), 'postgres') });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The server's environment: its own database, port and fixed secrets (so .tmp/secrets.json is never touched). */
+function serverEnv(databaseUrl: string, port: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(env)) if (name.startsWith('DATABASE_')) delete env[name];
+  return {
+    ...env,
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    NEWS_SKIP_BUILD: 'true',
+    STRAPI_TELEMETRY_DISABLED: 'true',
+    LOG_LEVEL: 'http',
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    APP_KEYS: 'e2e-key-a,e2e-key-b',
+    API_TOKEN_SALT: 'e2e-api-token-salt',
+    ADMIN_JWT_SECRET: 'e2e-admin-jwt-secret',
+    TRANSFER_TOKEN_SALT: 'e2e-transfer-salt',
+    JWT_SECRET: 'e2e-jwt-secret',
+    ENCRYPTION_KEY: 'e2e-encryption-key',
+  };
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv, log: WriteStream, timeoutMs = 120_000): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts', 'cli.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`cli ${args.join(' ')} timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+async function waitForHealth(base: string, server: ChildProcess, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null || server.signalCode !== null) {
+      throw new Error(`server exited (${server.exitCode ?? server.signalCode}) before /_health answered: see ${join(ARTIFACTS, 'server.log')}`);
+    }
+    try {
+      const response = await fetch(`${base}/_health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`GET ${base}/_health did not answer within ${timeoutMs} ms`);
+}
+
+/** Ends the launcher and its `strapi start` child: they share the process group made by `detached`. */
+async function stopServer(server: ChildProcess): Promise<void> {
+  if (!server.pid || server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  const group = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-server.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  group('SIGTERM');
+  const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
+  if (!killed) {
+    group('SIGKILL');
+    await exited;
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Public REST
+ * ----------------------------------------------------------------------------------------------*/
+
+interface PublicArticle {
+  headline: string;
+  slug: string;
+  firstPublishedAt: string | null;
+  lead: { caption: string | null } | null;
+}
+
+async function publicStory(base: string): Promise<PublicArticle> {
+  const query = new URLSearchParams({ 'filters[slug][$eq]': STORY.slug });
+  const response = await fetch(`${base}/api/articles?${query}`);
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as { data: PublicArticle[] };
+  expect(body.data).toHaveLength(1);
+  return body.data[0];
+}
+
+/** Polls the public API until `check` passes (publishing purges caches; allow it a moment). */
+async function eventuallyPublic(base: string, check: (article: PublicArticle) => boolean, timeoutMs = 10_000): Promise<PublicArticle> {
+  const deadline = Date.now() + timeoutMs;
+  let article = await publicStory(base);
+  while (!check(article) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    article = await publicStory(base);
+  }
+  return article;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Admin helpers (selectors documented in the report)
+ * ----------------------------------------------------------------------------------------------*/
+
+async function logIn(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/admin`);
+  // /admin redirects to /admin/auth/login; the form's inputs are named email and password.
+  await page.locator('input[name="email"]').fill(ADMIN.email);
+  await page.locator('input[name="password"]').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Login' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/admin/auth'));
+  await page.getByRole('link', { name: 'Content Manager' }).waitFor();
+}
+
+/**
+ * The guided tour, for the first super-admin on a fresh profile: a "Discover your application!"
+ * card on the home page and popovers (Radix, role=dialog, aria-labelledby=guided-tour-title) on
+ * the Content Manager that block clicks. "Close guided tour" + Confirm turns every tour off; the
+ * state lives in localStorage STRAPI_GUIDED_TOUR ({ enabled: false }), so the saved storage state
+ * carries it to later contexts.
+ */
+async function closeGuidedTour(page: Page): Promise<boolean> {
+  const close = page.getByRole('button', { name: 'Close guided tour' });
+  // The card renders once the admin has fetched /admin/guided-tour-meta: give it a moment.
+  const shown = await close.waitFor({ timeout: 10_000 }).then(
+    () => true,
+    () => false
+  );
+  if (shown) {
+    await close.click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Confirm' }).click();
+    await close.waitFor({ state: 'detached' });
+  }
+  return shown;
+}
+
+/** A tour popover that shows anyway (e.g. the tour was not closed on the home page): its Skip button. */
+async function skipTourPopover(page: Page): Promise<void> {
+  const popover = page.locator('[role="dialog"][aria-labelledby="guided-tour-title"]');
+  if (await popover.isVisible()) await popover.getByRole('button', { name: 'Skip' }).click();
+}
+
+function toast(page: Page, text: string): Locator {
+  // Notifications are sonner toasts: <li data-sonner-toast> holding a design-system Alert whose
+  // message sits in role=status.
+  return page.locator('[data-sonner-toast]').filter({ hasText: text });
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The test
+ * ----------------------------------------------------------------------------------------------*/
+
+describe('admin: editor revises the imported story in the Content Manager', () => {
+  let base = '';
+  let databaseName = '';
+  let server: ChildProcess | undefined;
+  let serverLog: WriteStream | undefined;
+  let browserLog: WriteStream | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let published: PublicArticle;
+
+  beforeAll(async () => {
+    if (!existsSync(join(ROOT, 'dist', 'build', 'index.html')) || !existsSync(join(ROOT, 'dist', 'scripts', 'launch.js'))) {
+      throw new Error('dist/ has no compiled app or admin build: run `npm run build` first');
+    }
+    if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+
+    databaseName = `news_e2e_${process.pid}_${randomBytes(3).toString('hex')}`;
+    await timed('createDatabase', () => onServer(`CREATE DATABASE "${databaseName}"`));
+    const port = process.env.E2E_PORT ? Number(process.env.E2E_PORT) : await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const env = serverEnv(withDatabase(databaseServer(), databaseName), port);
+
+    serverLog = createWriteStream(join(ARTIFACTS, 'server.log'));
+    const seeded = await timed('seed', () => runCli(['seed'], env, serverLog!));
+    expect(seeded).toBe(0);
+
+    server = spawn(process.execPath, [join(ROOT, 'scripts', 'cli.js'), 'start'], {
+      cwd: ROOT,
+      env,
+      detached: true, // own process group: the launcher and its strapi child die together
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout!.pipe(serverLog, { end: false });
+    server.stderr!.pipe(serverLog, { end: false });
+    await timed('serverStart', () => waitForHealth(base, server!));
+
+    published = await publicStory(base);
+    expect(published.headline).toBe(STORY.headline);
+    expect(published.lead?.caption).toBe(STORY.caption);
+
+    browser = await timed('browserLaunch', () => chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }));
+    browserLog = createWriteStream(join(ARTIFACTS, 'browser.log'));
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => undefined);
+    if (process.env.E2E_KEEP === 'true') {
+      console.log(`E2E_KEEP: server on ${base} (pid group ${server?.pid}), database ${databaseName}`);
+    } else {
+      if (server) await stopServer(server);
+      if (databaseName) await onServer(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`).catch(() => undefined);
+    }
+    serverLog?.end();
+    browserLog?.end();
+    writeFileSync(join(ARTIFACTS, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
+    console.log(`e2e timings (ms): ${JSON.stringify(timings)}`);
+  }, 60_000);
+
+  /** A page in a context that carries the logged-in storage state (log in once per run). */
+  async function adminPage(): Promise<Page> {
+    await context?.close();
+    context = await browser!.newContext({ viewport: VIEWPORT, storageState: STORAGE_STATE });
+    const p = await context.newPage();
+    p.setDefaultTimeout(20_000);
+    p.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') browserLog?.write(`console.${m.type()}: ${m.text()}\n`);
+    });
+    p.on('response', (r) => {
+      if (r.status() >= 400) browserLog?.write(`HTTP ${r.status()} ${r.request().method()} ${r.url()}\n`);
+    });
+    p.on('requestfailed', (r) => browserLog?.write(`FAILED ${r.url()} ${r.failure()?.errorText}\n`));
+    return p;
+  }
+
+  test('logs in once as the super-admin and closes the guided tour', async () => {
+    const loginContext = await browser!.newContext({ viewport: VIEWPORT });
+    const loginPage = await loginContext.newPage();
+    loginPage.setDefaultTimeout(30_000);
+    await timed('login', () => logIn(loginPage, base));
+    const closed = await timed('closeGuidedTour', () => closeGuidedTour(loginPage));
+    await screenshot(loginPage, '01-home');
+    const tour = JSON.parse(String(await loginPage.evaluate('localStorage.getItem("STRAPI_GUIDED_TOUR")') ?? 'null')) as { enabled?: boolean } | null;
+    // Either the tour was shown and is now off, or it was never shown (no tour state stored yet / production admin build).
+    if (closed) expect(tour?.enabled).toBe(false);
+    await loginContext.storageState({ path: STORAGE_STATE });
+    await loginContext.close();
+  });
+
+  test('opens the imported story from Content Manager → Article', async () => {
+    page = await adminPage();
+    await page.goto(`${base}/admin`);
+    await timed('openList', async () => {
+      await page.getByRole('link', { name: 'Content Manager' }).click();
+      await skipTourPopover(page);
+      // The Content Manager's side navigation: one link per collection type.
+      await page.getByRole('link', { name: 'Article', exact: true }).click();
+      await page.waitForURL(/\/content-manager\/collection-types\/api::article\.article\?/);
+      await page.getByRole('row', { name: /Putin visits China's 'Little Moscow'/ }).waitFor();
+    });
+    await skipTourPopover(page);
+    await screenshot(page, '02-article-list');
+
+    await timed('openEditView', async () => {
+      const row = page.getByRole('row', { name: /Putin visits China's 'Little Moscow'/ });
+      await row.getByRole('gridcell', { name: STORY.headline }).click();
+      await page.waitForURL(/\/content-manager\/collection-types\/api::article\.article\/[a-z0-9]+/);
+      await expectValue(page.locator('textarea[name="headline"]'), STORY.headline);
+    });
+    await skipTourPopover(page);
+    await expectValue(page.locator('textarea[name="lead.caption"]'), STORY.caption);
+    await expect(page.getByRole('button', { name: 'Save', exact: true }).isDisabled()).resolves.toBe(true);
+    await screenshot(page, '03-edit-view-before');
+  });
+
+  test('saves a new headline and lead caption: the public API still serves the published text', async () => {
+    await page.locator('textarea[name="headline"]').fill(NEW_HEADLINE);
+    await page.locator('textarea[name="lead.caption"]').fill(NEW_CAPTION);
+    const save = page.getByRole('button', { name: 'Save', exact: true });
+    await expect(save.isEnabled()).resolves.toBe(true);
+
+    await timed('save', async () => {
+      const response = page.waitForResponse(
+        (r) => r.request().method() === 'PUT' && /\/content-manager\/collection-types\/api::article\.article\/[a-z0-9]+/.test(r.url())
+      );
+      await save.click();
+      expect((await response).status()).toBe(200);
+      await toast(page, 'Saved document').waitFor();
+    });
+    // The document status badge in the header turns from Published to Modified.
+    await page.getByRole('status').filter({ hasText: /^Modified$/ }).waitFor();
+    await screenshot(page, '04-edit-view-saved');
+
+    const story = await publicStory(base);
+    expect(story.headline).toBe(STORY.headline);
+    expect(story.lead?.caption).toBe(STORY.caption);
+  });
+
+  test('publishes: the public API serves the new headline and caption', async () => {
+    const publish = page.getByRole('button', { name: 'Publish', exact: true });
+    await expect(publish.isEnabled()).resolves.toBe(true);
+    await timed('publish', async () => {
+      const response = page.waitForResponse(
+        (r) => r.request().method() === 'POST' && /\/api::article\.article\/[a-z0-9]+\/actions\/publish/.test(r.url())
+      );
+      await publish.click();
+      expect((await response).status()).toBe(200);
+      await toast(page, 'Published document').waitFor();
+    });
+    await page.getByRole('status').filter({ hasText: /^Published$/ }).waitFor();
+    await screenshot(page, '05-edit-view-published');
+
+    const started = Date.now();
+    const story = await eventuallyPublic(base, (a) => a.headline === NEW_HEADLINE && a.lead?.caption === NEW_CAPTION);
+    timings.restAfterPublish = Date.now() - started;
+    expect(story.headline).toBe(NEW_HEADLINE);
+    expect(story.lead?.caption).toBe(NEW_CAPTION);
+    expect(story.slug).toBe(STORY.slug); // the slug is the story's URL: it stays when the headline changes
+  });
+
+  // Known bug, found by this test: Strapi 5.54's Document Service nulls `data.firstPublishedAt` on
+  // every create/update (it reserves the name for its experimental firstPublishedAt feature), so
+  // the admin's Save empties the draft's value and the next Publish stamps a new date.
+  // `test.failing` passes while the bug is there; once fixed, turn it into a plain `test`.
+  test.failing('keeps firstPublishedAt through an admin save and publish', async () => {
+    const story = await publicStory(base);
+    expect(story.firstPublishedAt).toBe(published.firstPublishedAt);
+  });
+});
+
+async function expectValue(locator: Locator, value: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let current = await locator.inputValue();
+  while (current !== value && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    current = await locator.inputValue();
+  }
+  expect(current).toBe(value);
+}
