@@ -57,7 +57,30 @@ async function ensureEditorPermissions(strapi: Core.Strapi, roleId: number): Pro
     select: ['action', 'subject'],
   })) as Array<{ action: string; subject: string | null }>;
   const missing = EDITOR_NEEDS.filter(([action, subject]) => !have.some((p) => p.action === action && p.subject === subject));
-  if (missing.length === 0) return;
+  if (missing.length > 0) await addEditorPermissions(strapi, roleId, missing);
+  await grantAllLocales(strapi, roleId);
+}
+
+/**
+ * Permissions on a localized type name the locales they allow; roles made before our locales
+ * existed allow none of them, so the editor could not open an article. Every locale, every boot.
+ */
+async function grantAllLocales(strapi: Core.Strapi, roleId: number): Promise<void> {
+  const codes = ((await strapi.plugin('i18n').service('locales').find()) as Array<{ code: string }>).map((l) => l.code).sort();
+  const permissions = (await strapi.db.query('admin::permission').findMany({
+    where: { role: roleId, subject: ARTICLE_UID },
+  })) as Array<{ id: number; properties: { locales?: string[] } | null }>;
+  for (const permission of permissions) {
+    const current = [...(permission.properties?.locales ?? [])].sort();
+    if (current.join(',') === codes.join(',')) continue;
+    await strapi.db.query('admin::permission').update({
+      where: { id: permission.id },
+      data: { properties: { ...(permission.properties ?? {}), locales: codes } },
+    });
+  }
+}
+
+async function addEditorPermissions(strapi: Core.Strapi, roleId: number, missing: ReadonlyArray<readonly [string, string]>): Promise<void> {
   const permissionService = strapi.service('admin::permission');
   const actions = (permissionService.actionProvider.values() as Array<{ actionId: string; section: string; subjects?: string[] }>)
     .filter((a) => missing.some(([action]) => action === a.actionId))

@@ -1,0 +1,232 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { writeStory } from '../../src/importer/write-story';
+import { parseStory } from '../../src/story';
+import { sql } from '../helpers/database';
+import { json, type Json } from '../helpers/http';
+import { startApp, type TestApp } from '../helpers/strapi';
+
+const EDITOR = { email: 'editor@news.test', password: 'Editor-pass-1234' };
+const CM = '/content-manager/collection-types/api::article.article';
+let app: TestApp;
+let receiver: Server;
+const received: Array<{ event: string; body: Json }> = [];
+let editorToken: string;
+let documentId: string;
+
+async function login(email: string, password: string): Promise<string> {
+  const response = await fetch(`${app.baseUrl}/admin/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const body = await json(response);
+  if (!body.data?.token) throw new Error(`login failed: ${response.status} ${JSON.stringify(body)}`);
+  return body.data.token;
+}
+
+function admin(path: string, init: { method?: string; body?: unknown; token?: string } = {}) {
+  return fetch(`${app.baseUrl}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${init.token ?? editorToken}`, 'content-type': 'application/json' },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+}
+
+const publicArticle = async () => (await json(await fetch(`${app.baseUrl}/api/articles/${documentId}`))).data;
+/**
+ * The edit view's values as the admin sends them on save: without the system fields it strips,
+ * relations untouched (the admin sends connect/disconnect only for what changed).
+ */
+const editView = async () => {
+  const data = (await json(await admin(`${CM}/${documentId}?locale=en`))).data;
+  if (!data) return data;
+  for (const key of ['id', 'documentId', 'createdAt', 'updatedAt', 'publishedAt', 'createdBy', 'updatedBy', 'status', 'localizations', 'locale', 'credits']) {
+    delete data[key];
+  }
+  const figure = (f: Json) => {
+    if (f) delete f.credit;
+    return f;
+  };
+  figure(data.lead);
+  data.body = (data.body ?? []).map((block: Json) => (block.__component === 'media.figure' ? figure(block) : block));
+  return data;
+};
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => {
+      received.push({ event: String(req.headers['x-strapi-event'] ?? ''), body: JSON.parse(text || 'null') });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const port = (receiver.address() as AddressInfo).port;
+  app = await startApp({
+    env: { EDITOR_EMAIL: EDITOR.email, EDITOR_PASSWORD: EDITOR.password, WEBHOOK_URL: `http://127.0.0.1:${port}/hook` },
+  });
+  const parsed = parseStory('Original wire headline\n\nLead caption. Credit: AP\n\nFirst paragraph.\n\nSecond paragraph.\n', 'editor_story.txt');
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  await writeStory(app.strapi, parsed.story, { locale: 'en', status: 'published', force: false });
+  const [row] = await sql<{ document_id: string }>(app.databaseUrl, `SELECT document_id FROM articles LIMIT 1`);
+  documentId = row.document_id;
+  editorToken = await login(EDITOR.email, EDITOR.password);
+});
+afterAll(async () => {
+  await app?.stop();
+  receiver?.close();
+});
+
+describe('the editor account', () => {
+  it('has the Editor role, can read and edit articles, cannot manage settings or roles', async () => {
+    const me = await json(await admin('/admin/users/me'));
+    expect(me.data.roles.map((r: { code: string }) => r.code)).toEqual(['strapi-editor']);
+    expect((await admin(`${CM}/${documentId}?locale=en`)).status).toBe(200);
+    expect((await admin('/admin/roles')).status).toBe(403);
+    expect((await admin('/admin/users', { method: 'POST', body: { email: 'x@y.z', firstname: 'x', roles: [1] } })).status).toBe(403);
+    expect((await admin('/content-type-builder/content-types', { method: 'POST', body: {} })).status).toBe(403);
+  });
+
+  it('can create a credit', async () => {
+    const response = await admin('/content-manager/collection-types/api::image-credit.image-credit', { method: 'POST', body: { name: 'Editor Agency' } });
+    expect(response.status).toBe(201);
+  });
+});
+
+describe('saving and publishing', () => {
+  it('a save keeps a draft: the public sees the published text until Publish', async () => {
+    const view = await editView();
+    expect(typeof view.version).toBe('number');
+    const save = await admin(`${CM}/${documentId}?locale=en`, {
+      method: 'PUT',
+      body: { ...view, headline: 'Edited headline', lead: { ...view.lead, caption: 'Edited caption' } },
+    });
+    expect(save.status).toBe(200);
+    expect((await publicArticle()).headline).toBe('Original wire headline');
+    const publish = await admin(`${CM}/${documentId}/actions/publish?locale=en`, { method: 'POST', body: await editView() });
+    expect(publish.status).toBe(200);
+    const after = await publicArticle();
+    expect(after.headline).toBe('Edited headline');
+    expect(after.lead.caption).toBe('Edited caption');
+  });
+
+  it('a stale save is refused with 409 and a message; the loser’s text is kept as a revision', async () => {
+    const first = await editView();
+    const second = await editView();
+    const ok = await admin(`${CM}/${documentId}?locale=en`, { method: 'PUT', body: { ...first, headline: 'Winner headline' } });
+    expect(ok.status).toBe(200);
+    const stale = await admin(`${CM}/${documentId}?locale=en`, { method: 'PUT', body: { ...second, headline: 'Loser headline' } });
+    expect(stale.status).toBe(409);
+    expect((await json(stale)).error.message).toMatch(/someone else saved this article/);
+    expect((await editView()).headline).toBe('Winner headline');
+    const revisions = await json(await admin(`/news-admin/articles/${documentId}/revisions`));
+    const conflict = revisions.data.find((r: { kind: string }) => r.kind === 'conflict');
+    expect(conflict.headline).toBe('Loser headline');
+  });
+
+  it.each([
+    ['an empty headline', { headline: '' }, 'headline'],
+    ['a headline over 300 characters', { headline: 'x'.repeat(301) }, 'headline'],
+  ])('%s is refused with the field named, and nothing changes', async (_label, change, field) => {
+    const view = await editView();
+    const response = await admin(`${CM}/${documentId}?locale=en`, { method: 'PUT', body: { ...view, ...change } });
+    expect(response.status).toBe(400);
+    const body = await json(response);
+    expect(JSON.stringify(body.error)).toContain(field);
+    expect((await editView()).headline).toBe(view.headline);
+  });
+
+  it('a caption over 1,000 characters is refused with the field named', async () => {
+    const view = await editView();
+    const response = await admin(`${CM}/${documentId}?locale=en`, { method: 'PUT', body: { ...view, lead: { ...view.lead, caption: 'c'.repeat(1001) } } });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify((await json(response)).error)).toContain('caption');
+    expect((await editView()).lead.caption).toBe(view.lead.caption);
+  });
+
+  it('a headline of 300 characters that are not all in the BMP is accepted', async () => {
+    const view = await editView();
+    const response = await admin(`${CM}/${documentId}?locale=en`, { method: 'PUT', body: { ...view, headline: '𠀀'.repeat(300) } });
+    expect(response.status).toBe(200);
+    await admin(`${CM}/${documentId}?locale=en`, { method: 'PUT', body: { ...(await editView()), headline: 'Winner headline' } });
+  });
+});
+
+describe('revision history', () => {
+  it('every publish stores a revision; diff and restore work; restore makes a draft only', async () => {
+    await admin(`${CM}/${documentId}/actions/publish?locale=en`, { method: 'POST', body: { ...(await editView()), headline: 'Second published headline' } });
+    const list = (await json(await admin(`/news-admin/articles/${documentId}/revisions?locale=en`))).data as Array<{ id: number; kind: string; headline: string; author: string | null }>;
+    const published = list.filter((r) => r.kind === 'publish');
+    expect(published.length).toBeGreaterThanOrEqual(3);
+    const oldest = published[published.length - 1];
+    const newest = published[0];
+    expect(oldest.headline).toBe('Original wire headline');
+    expect(newest.headline).toBe('Second published headline');
+    expect(newest.author).toMatch(/Editor/);
+
+    const diff = await json(await admin(`/news-admin/articles/${documentId}/revisions/diff?from=${oldest.id}&to=${newest.id}`));
+    expect(diff.data.text).toContain('- Headline: Original wire headline');
+    expect(diff.data.text).toContain('+ Headline: Second published headline');
+    expect(diff.data.text).toContain('+ Lead photo: Edited caption (Credit: AP)');
+
+    const restore = await admin(`/news-admin/articles/${documentId}/revisions/${oldest.id}/restore`, { method: 'POST' });
+    expect(restore.status).toBe(200);
+    expect((await editView()).headline).toBe('Original wire headline');
+    expect((await publicArticle()).headline).toBe('Second published headline');
+  });
+
+  it('restoring a revision of another article, or one that does not exist, answers 404 and changes nothing', async () => {
+    const list = (await json(await admin(`/news-admin/articles/${documentId}/revisions`))).data as Array<{ id: number }>;
+    const before = (await editView()).headline;
+    expect((await admin(`/news-admin/articles/someotherdocument/revisions/${list[0].id}/restore`, { method: 'POST' })).status).toBe(404);
+    expect((await admin(`/news-admin/articles/${documentId}/revisions/999999/restore`, { method: 'POST' })).status).toBe(404);
+    expect((await admin(`/news-admin/articles/${documentId}/revisions/abc/restore`, { method: 'POST' })).status).toBe(404);
+    expect((await editView()).headline).toBe(before);
+  });
+
+  it('revisions are admin-only and immutable', async () => {
+    expect((await fetch(`${app.baseUrl}/news-admin/articles/${documentId}/revisions`)).status).toBe(401);
+    expect((await fetch(`${app.baseUrl}/api/article-revisions`)).status).toBe(404);
+  });
+});
+
+describe('preview and reader page', () => {
+  it('the reader page shows the published article with accessible markup and JSON-LD', async () => {
+    const published = await publicArticle();
+    const response = await fetch(`${app.baseUrl}/news/${published.slug}`);
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain(`<h1>${published.headline}</h1>`);
+    expect(html).toMatch(/<figure class="lead"><figcaption>Edited caption <span class="credit">Credit: AP<\/span><\/figcaption><\/figure>/);
+    expect(html).toContain('<script type="application/ld+json">');
+    expect((await fetch(`${app.baseUrl}/news/no-such-story`)).status).toBe(404);
+  });
+
+  it('the preview shows the draft only with the secret', async () => {
+    const draft = await editView();
+    const url = `${app.baseUrl}/news/preview/${documentId}?locale=en&status=draft`;
+    expect((await fetch(`${url}&secret=wrong`)).status).toBe(401);
+    const response = await fetch(`${url}&secret=test-preview-secret-0123456789`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('private, no-store');
+    expect(await response.text()).toContain(`<h1>${draft.headline}</h1>`);
+  });
+});
+
+describe('webhooks', () => {
+  it('publish, update and unpublish notify the configured URL with the article', async () => {
+    received.length = 0;
+    await admin(`${CM}/${documentId}?locale=en`, { method: 'PUT', body: { ...(await editView()), standfirst: 'Webhook standfirst' } });
+    await admin(`${CM}/${documentId}/actions/publish?locale=en`, { method: 'POST', body: await editView() });
+    await admin(`${CM}/${documentId}/actions/unpublish?locale=en`, { method: 'POST', body: {} });
+    for (let i = 0; i < 50 && !received.some((r) => r.event === 'entry.unpublish'); i += 1) await new Promise((r) => setTimeout(r, 100));
+    const events = received.map((r) => r.event);
+    expect(events).toEqual(expect.arrayContaining(['entry.update', 'entry.publish', 'entry.unpublish']));
+    const publish = received.find((r) => r.event === 'entry.publish');
+    expect(publish?.body.model).toBe('article');
+    expect(publish?.body.entry?.documentId).toBe(documentId);
+    expect(publish?.body.entry?.headline).toBeTruthy();
+  });
+});
