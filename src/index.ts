@@ -21,6 +21,8 @@ export default {
     strapi.documents.use(articleDocumentRules(strapi));
     registerRevisionRoutes(strapi);
     registerReaderRoutes(strapi);
+    // Revisions are for editors in the admin only: not in the public GraphQL schema.
+    strapi.plugin('graphql').service('extension').shadowCRUD('api::article-revision.article-revision').disable();
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {

@@ -15,12 +15,13 @@ import {
 import { notModifiedHeaders } from '../cache/fast-path';
 
 interface KoaContext {
+  req: NodeJS.ReadableStream;
   method: string;
   url: string;
   path: string;
   status: number;
   body: unknown;
-  request: { headers: Record<string, string | string[] | undefined>; body?: unknown };
+  request: { headers: Record<string, string | string[] | undefined>; body?: unknown; is(type: string): string | false | null };
   response: { headers: Record<string, string | string[] | number | undefined> };
   state: { allowDrafts?: boolean; auth?: { credentials?: unknown } };
   set(name: string, value: string): void;
@@ -44,13 +45,24 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
     const isRead = (ctx.method === 'GET' || ctx.method === 'HEAD') && isCacheableGet(ctx.url);
     if (!isRead && !isGraphql) return next();
 
+    if (isGraphql) {
+      // The GraphQL route parses its body after the global middlewares: parse it here so the
+      // query can be the cache key (its parser skips a body that is already parsed).
+      const parsed = await readJsonBody(ctx);
+      if (parsed === 'too-large' || parsed === 'invalid') {
+        ctx.status = parsed === 'too-large' ? 413 : 400;
+        ctx.body = { errors: [{ message: parsed === 'too-large' ? 'Request body too large' : 'Request body is not valid JSON' }] };
+        return;
+      }
+    }
     const credentials = Boolean(ctx.request.headers.authorization);
     const origin = typeof ctx.request.headers.origin === 'string' ? ctx.request.headers.origin : undefined;
     const key =
       isGraphql
         ? cacheKey('POST', ctx.url, origin, createHash('sha1').update(JSON.stringify(ctx.request.body ?? null)).digest('base64url'))
         : cacheKey('GET', ctx.url, origin);
-    const usesCache = settings.CACHE_ENABLED && !credentials;
+    // A GraphQL request whose body we could not read is never keyed on "no body".
+    const usesCache = settings.CACHE_ENABLED && !credentials && (!isGraphql || ctx.request.body !== undefined);
 
     if (usesCache) {
       const hit = responseCache.get(key);
@@ -114,6 +126,27 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
     void strapi;
   };
 };
+
+const GRAPHQL_BODY_LIMIT = 100 * 1024;
+
+async function readJsonBody(ctx: KoaContext): Promise<'ok' | 'too-large' | 'invalid'> {
+  if (ctx.request.body !== undefined) return 'ok';
+  if (!ctx.request.is('application/json')) return 'ok'; // let Apollo answer other content types
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    size += buffer.length;
+    if (size > GRAPHQL_BODY_LIMIT) return 'too-large';
+    chunks.push(buffer);
+  }
+  try {
+    ctx.request.body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return 'ok';
+  } catch {
+    return 'invalid';
+  }
+}
 
 function header(ctx: KoaContext, name: string): string | undefined {
   const value = ctx.request.headers[name];

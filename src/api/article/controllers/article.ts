@@ -18,8 +18,9 @@ export default factories.createCoreController('api::article.article', ({ strapi 
       if (!query.success) return ctx.badRequest(`Invalid query: ${query.error.issues[0].message}`);
       const article = await loadArticle(strapi, { documentId: String(ctx.params.id) }, query.data.locale, 'published');
       if (!article) return ctx.notFound('No published article with this id in this locale');
-      ctx.type = type;
       ctx.body = render(article);
+      ctx.type = type; // after the body: Koa types an object body as JSON
+
     };
   return {
     jsonld: format((article) => toJsonLd(article, base), 'application/ld+json; charset=utf-8'),
