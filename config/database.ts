@@ -27,7 +27,8 @@ export default () => {
         schema: connection.schema,
       },
       pool: { min: env.DATABASE_POOL_MIN ?? 0, max: env.DATABASE_POOL_MAX ?? 10 },
-      acquireConnectionTimeout: 10_000,
+      // Short: while the database is down, requests answer 503 quickly instead of hanging.
+      acquireConnectionTimeout: env.DATABASE_ACQUIRE_TIMEOUT ?? 3000,
     },
   };
 };

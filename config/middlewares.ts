@@ -1,6 +1,8 @@
 export default [
   'strapi::logger',
   'strapi::errors',
+  // Inside the error handler: a database outage answers 503, not 500.
+  'global::database-unavailable',
   'strapi::security',
   'strapi::cors',
   'strapi::poweredBy',

@@ -32,6 +32,7 @@ export const EnvSchema = z.object({
   DATABASE_POOL_MIN: z.coerce.number().int().min(0).optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).optional(),
   DATABASE_CONNECT_TIMEOUT: z.coerce.number().positive().max(3600).optional(),
+  DATABASE_ACQUIRE_TIMEOUT: z.coerce.number().int().min(100).max(600_000).optional(),
   HOST: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PUBLIC_URL: z.string().url().optional(),
@@ -41,6 +42,8 @@ export const EnvSchema = z.object({
   EDITOR_PASSWORD: z.string().min(8).optional(),
   PREVIEW_SECRET: z.string().min(16).optional(),
   WEBHOOK_URL: z.string().url().optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must be a URL like redis://127.0.0.1:6379').optional(),
+  SHUTDOWN_TIMEOUT: z.coerce.number().positive().max(600).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

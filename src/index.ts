@@ -1,39 +1,66 @@
 import type { Core } from '@strapi/strapi';
-import { readEnv } from './env';
-import { installFastPath } from './cache/install';
-import { cacheInvalidation } from './cache/invalidation';
 import { articleDocumentRules } from './articles/document-rules';
 import { draftGuard } from './articles/draft-guard';
-import { ensureEditor, ensureSuperAdmin } from './bootstrap/admin-user';
 import { ensureArticleLayout } from './bootstrap/admin-layout';
-import { ensureArticleWebhook } from './bootstrap/webhooks';
-import { registerRevisionRoutes } from './revisions/admin-routes';
-import { registerReaderRoutes } from './reader/routes';
+import { ensureEditor, ensureSuperAdmin } from './bootstrap/admin-user';
 import { ensureIndexes } from './bootstrap/indexes';
 import { ensureLocales } from './bootstrap/locales';
 import { ensurePublicPermissions } from './bootstrap/permissions';
+import { ensureArticleWebhook } from './bootstrap/webhooks';
+import { startClusterBus, stopClusterBus } from './cache/cluster-bus';
+import { installFastPath } from './cache/install';
+import { cacheInvalidation } from './cache/invalidation';
+import { databaseConnection, readEnv } from './env';
+import { registerReaderRoutes } from './reader/routes';
+import { registerRevisionRoutes } from './revisions/admin-routes';
+import { acquireBootLock, releaseBootLock } from './runtime/boot-lock';
+import { registerReadiness } from './runtime/health';
+import { installGracefulShutdown, installRequestTracker } from './runtime/lifecycle';
 
 export default {
-  register({ strapi }: { strapi: Core.Strapi }) {
+  async register({ strapi }: { strapi: Core.Strapi }) {
+    // Held from here to the end of bootstrap: several instances booting at once sync the schema
+    // and run the check-then-create steps one after the other.
+    const connection = databaseConnection(readEnv());
+    if (connection) {
+      await acquireBootLock(
+        { ...connection, ssl: connection.ssl ? { rejectUnauthorized: false } : false },
+        (line) => strapi.log.info(line)
+      );
+    }
+
     // Outermost first: the purge runs after the article rules have finished their writes.
     strapi.documents.use(cacheInvalidation(strapi));
     strapi.documents.use(draftGuard(strapi));
     strapi.documents.use(articleDocumentRules(strapi));
     registerRevisionRoutes(strapi);
     registerReaderRoutes(strapi);
+    registerReadiness(strapi);
     // Revisions are for editors in the admin only: not in the public GraphQL schema.
     strapi.plugin('graphql').service('extension').shadowCRUD('api::article-revision.article-revision').disable();
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {
     const env = readEnv();
-    await ensureIndexes(strapi);
-    await ensureLocales(strapi);
-    await ensurePublicPermissions(strapi);
-    await ensureSuperAdmin(strapi, env.ADMIN_EMAIL, env.ADMIN_PASSWORD);
-    await ensureEditor(strapi, env.EDITOR_EMAIL, env.EDITOR_PASSWORD);
-    await ensureArticleLayout(strapi);
-    await ensureArticleWebhook(strapi, env.WEBHOOK_URL);
+    try {
+      await ensureIndexes(strapi);
+      await ensureLocales(strapi);
+      await ensurePublicPermissions(strapi);
+      await ensureSuperAdmin(strapi, env.ADMIN_EMAIL, env.ADMIN_PASSWORD);
+      await ensureEditor(strapi, env.EDITOR_EMAIL, env.EDITOR_PASSWORD);
+      await ensureArticleLayout(strapi);
+      await ensureArticleWebhook(strapi, env.WEBHOOK_URL);
+    } finally {
+      await releaseBootLock();
+    }
     installFastPath(strapi);
+    installRequestTracker(strapi.server.httpServer);
+    installGracefulShutdown(strapi, env.SHUTDOWN_TIMEOUT ?? 25);
+    await startClusterBus(env.REDIS_URL, (line) => strapi.log.info(line));
+  },
+
+  async destroy() {
+    await stopClusterBus();
+    await releaseBootLock();
   },
 };

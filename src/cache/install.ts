@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { RequestListener } from 'node:http';
-import { cacheSettings, responseCache } from './index';
+import { cacheGate, cacheSettings, responseCache } from './index';
 import { withFastPath } from './fast-path';
 
 /** Puts the cache-hit fast path in front of Koa's request listener. */
@@ -11,5 +11,5 @@ export function installFastPath(strapi: Core.Strapi): void {
   const [koaListener] = server.listeners('request') as RequestListener[];
   if (!koaListener) throw new Error('the HTTP server has no request listener to wrap');
   server.removeListener('request', koaListener);
-  server.on('request', withFastPath(responseCache, koaListener));
+  server.on('request', withFastPath(responseCache, cacheGate, koaListener));
 }

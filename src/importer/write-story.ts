@@ -37,7 +37,9 @@ const ROW_FIELDS = ['id', 'documentId', 'locale', 'publishedAt', 'version', 'imp
  * that bumped the version) wins unless `force`.
  */
 export async function writeStory(strapi: Strapi, story: Story, options: WriteOptions): Promise<ImportOutcome> {
-  return strapi.db.transaction(async () => {
+  return strapi.db.transaction(async ({ trx }) => {
+    // Two importers (or two instances seeding at boot) never write the same story at once.
+    await strapi.db.connection.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`news-import:${story.source}`]).transacting(trx);
     const articles = strapi.db.query(ARTICLE_UID);
     const anyRow = (await articles.findOne({
       where: { importSource: story.source },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import {
+  cacheGate,
   cacheKey,
   cacheSettings,
   etagMatches,
@@ -62,7 +63,7 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
         ? cacheKey('POST', ctx.url, origin, createHash('sha1').update(JSON.stringify(ctx.request.body ?? null)).digest('base64url'))
         : cacheKey('GET', ctx.url, origin);
     // A GraphQL request whose body we could not read is never keyed on "no body".
-    const usesCache = settings.CACHE_ENABLED && !credentials && (!isGraphql || ctx.request.body !== undefined);
+    const usesCache = settings.CACHE_ENABLED && cacheGate.usable() && !credentials && (!isGraphql || ctx.request.body !== undefined);
 
     if (usesCache) {
       const hit = responseCache.get(key);

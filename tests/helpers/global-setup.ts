@@ -22,8 +22,10 @@ export default async function globalSetup(): Promise<void> {
     process.env.TEST_SERVER_URL = process.env.DATABASE_URL;
     return;
   }
-  const dataDir = join(ROOT, '.tmp', 'test-postgres');
+  // One cluster per run: two runs at once (a developer's and an editor's hook, say) never share it.
+  const dataDir = join(ROOT, '.tmp', `test-postgres-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
+  process.env.TEST_EMBEDDED_DIR = dataDir;
   const embedded = await startEmbeddedPostgres({ dataDir, database: 'postgres' });
   globalThis.__embeddedTestDatabase = embedded;
   process.env.TEST_SERVER_URL = embedded.url;

@@ -38,6 +38,12 @@ describe('docker-compose.yml (no Docker engine here: checked by construction)', 
     expect(read('Dockerfile')).toMatch(/scripts\/cli\.js", "start"/);
   });
 
+  it('has Redis for the cache invalidation bus, and the app points at it', () => {
+    expect(compose.services.redis.image).toMatch(/^redis:/);
+    expect(compose.services.app.depends_on?.redis.condition).toBe('service_healthy');
+    expect(new URL(compose.services.app.environment?.REDIS_URL ?? '').hostname).toBe('redis');
+  });
+
   it('passes only variables the app reads, and a DATABASE_URL that points at the postgres service', () => {
     const app = compose.services.app;
     const env = app.environment ?? {};
