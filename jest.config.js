@@ -18,5 +18,11 @@ module.exports = {
       globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
       globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',
     },
+    {
+      ...shared,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/tests/cluster/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/helpers/compile.ts',
+    },
   ],
 };

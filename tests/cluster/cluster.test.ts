@@ -1,0 +1,186 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import {
+  adminClient,
+  createDatabase,
+  dropDatabase,
+  runCli,
+  startInstance,
+  startPostgres,
+  waitFor,
+  type Instance,
+} from '../../scripts/lib/instances';
+import { soak } from '../../scripts/soak';
+
+/**
+ * Several processes, real PostgreSQL and Redis: the machine's server at DATABASE_URL (or
+ * 127.0.0.1:5432) for the multi-instance cases, and a PostgreSQL server this file owns for the
+ * outage cases. Run by `npm run test:cluster` (not `npm test`).
+ */
+const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SLUG = 'putin-visits-chinas-little-moscow-as-allies-continue-to-discuss-trade';
+const ARTICLE_URL = `/api/articles?filters[slug][$eq]=${SLUG}`;
+let portBase = 1500 + (process.pid % 200) * 10;
+const nextPort = () => (portBase += 1);
+
+const running: Instance[] = [];
+async function instance(env: Record<string, string>): Promise<Instance> {
+  const started = await startInstance(nextPort(), env);
+  running.push(started);
+  return started;
+}
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((i) => i.stop('SIGKILL')));
+});
+
+const headlineAt = async (base: string, path = ARTICLE_URL) => {
+  const body = (await (await fetch(`${base}${path}`)).json()) as { data: Array<{ headline: string; documentId: string }> };
+  return body.data[0];
+};
+
+async function count(url: string, query: string): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Number((await client.query(query)).rows[0].count);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('two instances on one database and Redis', () => {
+  let databaseUrl: string;
+  beforeAll(async () => {
+    databaseUrl = await createDatabase(SERVER);
+  });
+  afterAll(async () => {
+    await dropDatabase(databaseUrl);
+  });
+
+  it('boot at the same moment without duplicating anything; a publish on one is visible on the other within 1 s', async () => {
+    const env = { DATABASE_URL: databaseUrl, REDIS_URL };
+    const [a, b] = await Promise.all([instance(env), instance(env)]);
+    expect(await count(databaseUrl, 'SELECT count(*) FROM i18n_locale')).toBe(3);
+    expect(await count(databaseUrl, 'SELECT count(*) FROM admin_users')).toBe(1);
+    expect(await count(databaseUrl, `SELECT count(*) FROM (SELECT action FROM up_permissions GROUP BY action HAVING count(*) > 1) d`)).toBe(0);
+
+    const [seedA, seedB] = await Promise.all([runCli(['seed'], { DATABASE_URL: databaseUrl }), runCli(['seed'], { DATABASE_URL: databaseUrl })]);
+    expect([seedA.code, seedB.code]).toEqual([0, 0]);
+    expect(await count(databaseUrl, `SELECT count(DISTINCT document_id) FROM articles`)).toBe(1);
+
+    const before = await headlineAt(b.baseUrl);
+    await headlineAt(b.baseUrl); // B now serves it from its cache
+    const admin = await adminClient(a.baseUrl);
+    await admin.publishHeadline(before.documentId, 'Published through instance A');
+    const published = Date.now();
+    await waitFor(async () => ((await headlineAt(b.baseUrl)).headline === 'Published through instance A' ? true : undefined), 1000, 'B to show A’s publish');
+    expect(Date.now() - published).toBeLessThan(1000);
+  });
+});
+
+describe('faults', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'news-fault-pg-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('boots before the database: waits with one line per attempt, then serves', async () => {
+    const port = nextPort() + 3000;
+    const url = `postgres://postgres:embedded@127.0.0.1:${port}/news`;
+    const launching = startInstance(nextPort(), { DATABASE_URL: url, DATABASE_CONNECT_TIMEOUT: '60' });
+    await new Promise((r) => setTimeout(r, 3000));
+    const pg = await startPostgres(dir, port, 'news');
+    try {
+      const served = await launching;
+      running.push(served);
+      expect(served.output()).toMatch(/waiting for database .* \(attempt 1\)/);
+      expect((await fetch(`${served.baseUrl}/_ready`)).status).toBe(200);
+    } finally {
+      await Promise.all(running.splice(0).map((i) => i.stop('SIGKILL')));
+      await pg.stop();
+    }
+  });
+
+  it('database restart while serving: 503 quickly, cached articles still served, recovery within 5 s, no edit lost', async () => {
+    const port = nextPort() + 3000;
+    let pg = await startPostgres(dir, port, 'news');
+    try {
+      expect((await runCli(['seed'], { DATABASE_URL: pg.url })).code).toBe(0);
+      const served = await instance({ DATABASE_URL: pg.url, DATABASE_ACQUIRE_TIMEOUT: '1000' });
+      const admin = await adminClient(served.baseUrl);
+      const article = await headlineAt(served.baseUrl);
+      await admin.publishHeadline(article.documentId, 'Committed before the outage');
+      expect((await headlineAt(served.baseUrl)).headline).toBe('Committed before the outage'); // cached now
+
+      await pg.stop();
+      const cached = await fetch(`${served.baseUrl}${ARTICLE_URL}`);
+      expect(cached.status).toBe(200);
+      const started = Date.now();
+      const uncached = await fetch(`${served.baseUrl}/api/articles?filters[slug][$eq]=not-cached`);
+      expect(uncached.status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect((await fetch(`${served.baseUrl}/_ready`)).status).toBe(503);
+      expect((await fetch(`${served.baseUrl}/_health`)).status).toBeLessThan(300);
+
+      pg = await startPostgres(dir, port, 'news');
+      const back = Date.now();
+      await waitFor(async () => ((await fetch(`${served.baseUrl}/api/articles?filters[slug][$eq]=not-cached`)).status === 200 ? true : undefined), 5000, 'recovery');
+      expect(Date.now() - back).toBeLessThan(5000);
+      expect((await fetch(`${served.baseUrl}/_ready`)).status).toBe(200);
+      expect((await headlineAt(served.baseUrl, `/api/articles/${article.documentId}`.replace('/api/articles/', '/api/articles?filters[documentId][$eq]='))).headline).toBe(
+        'Committed before the outage'
+      );
+    } finally {
+      await Promise.all(running.splice(0).map((i) => i.stop('SIGKILL')));
+      await pg.stop();
+    }
+  });
+
+  it('SIGTERM under load: no request in flight fails; the process exits 0', async () => {
+    const databaseUrl = await createDatabase(SERVER);
+    try {
+      expect((await runCli(['seed'], { DATABASE_URL: databaseUrl })).code).toBe(0);
+      const served = await instance({ DATABASE_URL: databaseUrl, CACHE_ENABLED: 'false' });
+      const inFlight: Array<Promise<number>> = [];
+      let stop = false;
+      const loops = Array.from({ length: 20 }, async (_, i) => {
+        for (let n = 0; !stop; n += 1) {
+          const request = fetch(`${served.baseUrl}${ARTICLE_URL}&pagination[page]=${(i * 1000 + n) % 50 + 1}`).then(
+            (r) => r.status,
+            () => -1
+          );
+          inFlight.push(request);
+          await request;
+        }
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      const signalled = served.stop('SIGTERM');
+      stop = true;
+      const issuedBeforeSignal = inFlight.slice();
+      await Promise.all(loops);
+      const statuses = await Promise.all(issuedBeforeSignal);
+      expect(statuses.length).toBeGreaterThan(20);
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+      expect(await signalled).toBe(0);
+    } finally {
+      await dropDatabase(databaseUrl);
+    }
+  });
+});
+
+describe('soak (short, as in CI)', () => {
+  it('10 s of reads at 50 connections while publishing every second: 0 errors, no stale read beyond 1 s', async () => {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect(await soak(['--duration', '10', '--connections', '50', '--port', String(nextPort() + 100)])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+  });
+});
