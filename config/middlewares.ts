@@ -1,10 +1,21 @@
 export default [
   'strapi::logger',
+  // Methods and URLs nothing can answer (TRACE, NUL bytes): refused before any work.
+  'global::request-guard',
   'strapi::errors',
   // Inside the error handler: a database outage answers 503, not 500.
   'global::database-unavailable',
   'strapi::security',
-  'strapi::cors',
+  {
+    name: 'strapi::cors',
+    config: {
+      // CORS_ORIGINS (comma-separated); by default the service's own PUBLIC_URL origin.
+      origin: (process.env.CORS_ORIGINS ?? new URL(process.env.PUBLIC_URL ?? 'http://localhost:1337').origin)
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    },
+  },
   'strapi::poweredBy',
   'strapi::query',
   'strapi::body',

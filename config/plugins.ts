@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { maxFieldsRule } from '../src/graphql/limits';
 
 export default ({ env }: Core.Config.Shared.ConfigParams) => ({
   'users-permissions': {
@@ -16,7 +17,11 @@ export default ({ env }: Core.Config.Shared.ConfigParams) => ({
       maxLimit: 100,
       playgroundAlways: false,
       landingPage: false,
-      apolloServer: { introspection: true },
+      apolloServer: {
+        introspection: true,
+        // Appended to the plugin's own rules (its depth limit stays).
+        validationRules: [maxFieldsRule(env.int('GRAPHQL_MAX_FIELDS', 500))],
+      },
     },
   },
 });

@@ -43,6 +43,7 @@ export const EnvSchema = z.object({
   PREVIEW_SECRET: z.string().min(16).optional(),
   WEBHOOK_URL: z.string().url().optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must be a URL like redis://127.0.0.1:6379').optional(),
+  CORS_ORIGINS: z.string().min(1).optional(),
   SHUTDOWN_TIMEOUT: z.coerce.number().positive().max(600).optional(),
 });
 

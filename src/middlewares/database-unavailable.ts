@@ -4,40 +4,116 @@ interface ErrorLike {
   code?: string;
   name?: string;
   message?: string;
+  cause?: unknown;
 }
 
 // Connection refused or reset, PostgreSQL shutting down or starting, no connection from the pool.
-const CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-const MESSAGES = [/Connection terminated/i, /Timeout acquiring a connection/i, /connect ECONNREFUSED/i, /Client has encountered a connection error/i, /the database system is (shutting down|starting up)/i];
+const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+const OUTAGE_MESSAGES = [/Connection terminated/i, /Timeout acquiring a connection/i, /connect ECONNREFUSED/i, /Client has encountered a connection error/i, /the database system is (shutting down|starting up)/i];
+// A value the column type cannot hold ("abc" for an integer id, 1e309, a bad date): the
+// request's fault, though Strapi lets it reach PostgreSQL.
+const BAD_VALUE_CODES = new Set(['22P02', '22003', '22007', '22008', '22021', '22001', '2201X', '2201W']);
+// Malformed filter trees that Strapi's query builder rejects with a plain Error.
+const BAD_QUERY_MESSAGES = [/^Operator \$\w+ must be/, /^Undefined attribute level operator/, /^Undefined operator/, /^Invalid (nested )?populate/];
+
+function walk(error: unknown, test: (e: ErrorLike) => boolean, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 5) return false;
+  const e = error as ErrorLike;
+  return test(e) || walk(e.cause, test, depth + 1);
+}
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const e = (error ?? {}) as ErrorLike & { cause?: unknown };
-  if (e.code && CODES.has(e.code)) return true;
-  if (e.name === 'KnexTimeoutError') return true;
-  if (e.message && MESSAGES.some((pattern) => pattern.test(e.message as string))) return true;
-  return e.cause !== undefined && e.cause !== error && isDatabaseUnavailable(e.cause);
+  return walk(
+    error,
+    (e) =>
+      (e.code !== undefined && OUTAGE_CODES.has(e.code)) ||
+      e.name === 'KnexTimeoutError' ||
+      (e.message !== undefined && OUTAGE_MESSAGES.some((p) => p.test(e.message as string)))
+  );
+}
+
+export function isBadQueryValue(error: unknown): boolean {
+  return walk(
+    error,
+    (e) => (e.code !== undefined && BAD_VALUE_CODES.has(e.code)) || (e.message !== undefined && BAD_QUERY_MESSAGES.some((p) => p.test(e.message as string)))
+  );
+}
+
+interface Ctx {
+  path: string;
+  status: number;
+  body: unknown;
+  request: { headers: Record<string, string | string[] | undefined> };
+  set(name: string, value: string): void;
+}
+
+function unavailable(ctx: Ctx): void {
+  ctx.status = 503;
+  ctx.set('Retry-After', '5');
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { data: null, error: { status: 503, name: 'ServiceUnavailableError', message: 'The database is unavailable; try again shortly', details: {} } };
 }
 
 /**
- * While the database is unreachable, requests that need it answer 503 with Retry-After (not a
- * 500 with a stack), one warning line per outage rather than per request.
+ * Database trouble, answered as what it is. An outage: 503 with Retry-After, quickly (a breaker
+ * answers at once while a probe every 500 ms says the database is still down), one log line per
+ * outage. Anonymous requests that Strapi's auth turned into 401 because it could not read the
+ * Public role are outages too. A value the column cannot hold: 400.
  */
 export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
-  let outageLogged = false;
-  return async (ctx: { status: number; body: unknown; set(name: string, value: string): void }, next: () => Promise<void>) => {
+  let down = false;
+  let lastProbe = 0;
+  let probing: Promise<boolean> | null = null;
+
+  const probe = (): Promise<boolean> => {
+    if (probing) return probing;
+    probing = strapi.db.connection
+      .raw('SELECT 1')
+      .timeout(1000, { cancel: true })
+      .then(
+        () => true,
+        () => false
+      )
+      .then((ok) => {
+        lastProbe = Date.now();
+        probing = null;
+        if (ok && down) strapi.log.info('database reachable again');
+        down = !ok;
+        return ok;
+      });
+    return probing;
+  };
+
+  const markDown = (error: unknown) => {
+    if (!down) strapi.log.warn(`database unavailable: answering 503 (${(error as Error).message})`);
+    down = true;
+    lastProbe = Date.now();
+  };
+
+  return async (ctx: Ctx, next: () => Promise<void>) => {
+    // Liveness needs no database, and readiness checks it itself.
+    if (ctx.path === '/_health' || ctx.path === '/_ready') return next();
+    if (down) {
+      const stillDown = Date.now() - lastProbe < 500 ? true : !(await probe());
+      if (stillDown) return unavailable(ctx);
+    }
     try {
       await next();
-      outageLogged = false;
     } catch (error) {
-      if (!isDatabaseUnavailable(error)) throw error;
-      if (!outageLogged) {
-        outageLogged = true;
-        strapi.log.warn(`database unavailable: answering 503 (${(error as Error).message})`);
+      if (isDatabaseUnavailable(error)) {
+        markDown(error);
+        return unavailable(ctx);
       }
-      ctx.status = 503;
-      ctx.set('Retry-After', '5');
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { data: null, error: { status: 503, name: 'ServiceUnavailableError', message: 'The database is unavailable; try again shortly', details: {} } };
+      if (isBadQueryValue(error)) {
+        ctx.status = 400;
+        ctx.body = { data: null, error: { status: 400, name: 'ValidationError', message: 'Invalid value in the query', details: {} } };
+        return;
+      }
+      throw error;
+    }
+    if (ctx.status === 401 && !ctx.request.headers.authorization && !(await probe())) {
+      markDown(new Error('the Public role could not be read'));
+      unavailable(ctx);
     }
   };
 };

@@ -14,6 +14,7 @@ import {
   tagsOf,
 } from '../cache';
 import { notModifiedHeaders } from '../cache/fast-path';
+import { scrubGraphqlErrors } from '../graphql/limits';
 
 interface KoaContext {
   req: NodeJS.ReadableStream;
@@ -84,6 +85,14 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
     const generation = responseCache.generation;
     await next();
 
+    if (isGraphql && ctx.body !== null && ctx.body !== undefined) {
+      const answer = typeof ctx.body === 'string' || Buffer.isBuffer(ctx.body) ? safeJson(Buffer.from(ctx.body)) : ctx.body;
+      if (answer && typeof answer === 'object' && scrubGraphqlErrors(answer as { errors?: [] })) {
+        ctx.body = JSON.stringify(answer);
+        ctx.type = 'application/json';
+      }
+    }
+
     const isPrivate = credentials || ctx.state.allowDrafts === true;
     if (isPrivate) {
       ctx.set('Cache-Control', PRIVATE_CACHE_CONTROL);
@@ -131,7 +140,9 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
 const GRAPHQL_BODY_LIMIT = 100 * 1024;
 
 async function readJsonBody(ctx: KoaContext): Promise<'ok' | 'too-large' | 'invalid'> {
-  if (ctx.request.body !== undefined) return 'ok';
+  // Strapi's body parser handles /graphql?… itself (up to 1 MB): the limit holds either way.
+  if (Number(header(ctx, 'content-length') ?? 0) > GRAPHQL_BODY_LIMIT) return 'too-large';
+  if (ctx.request.body !== undefined) return isGraphqlBody(ctx.request.body) ? 'ok' : 'invalid';
   if (!ctx.request.is('application/json')) return 'ok'; // let Apollo answer other content types
   const chunks: Buffer[] = [];
   let size = 0;
@@ -142,11 +153,18 @@ async function readJsonBody(ctx: KoaContext): Promise<'ok' | 'too-large' | 'inva
     chunks.push(buffer);
   }
   try {
-    ctx.request.body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (!isGraphqlBody(parsed)) return 'invalid';
+    ctx.request.body = parsed;
     return 'ok';
   } catch {
     return 'invalid';
   }
+}
+
+/** A GraphQL request is an object (or a batch, an array): `null`, `false` or `3` are not. */
+function isGraphqlBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null;
 }
 
 function header(ctx: KoaContext, name: string): string | undefined {
