@@ -134,7 +134,7 @@ async function announceWhenUp(env: Env): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  const base = publicUrl(env);
+  const base = env.PUBLIC_URL ? publicUrl(env) : `http://localhost:${port}`;
   console.log(
     [
       '',

@@ -31,8 +31,9 @@ export function articleDocumentRules(strapi: Strapi): Middleware {
     const params = ctx.params as ArticleParams;
     const locale = await resolveLocale(strapi, params.locale);
 
+    let firstPublishedAt: unknown = null;
     if (ctx.action === 'create' || ctx.action === 'update') {
-      await prepareWrite(strapi, params, locale, ctx.action === 'create');
+      firstPublishedAt = await prepareWrite(strapi, params, locale, ctx.action === 'create');
     }
     if (ctx.action === 'publish' && params.documentId) {
       await stampFirstPublished(strapi, params.documentId, locale);
@@ -41,6 +42,14 @@ export function articleDocumentRules(strapi: Strapi): Middleware {
     const result = await next();
 
     const documentId = params.documentId ?? documentIdOf(result);
+    if (documentId && firstPublishedAt && locale) {
+      // Strapi 5.54 reserves `firstPublishedAt` and nulls it in every create/update's data (the
+      // admin sends it back on each save): put the first publication date back.
+      await strapi.db.query(ARTICLE_UID).updateMany({
+        where: { documentId, locale, publishedAt: null },
+        data: { firstPublishedAt },
+      });
+    }
     if (documentId) {
       if (STATE_ACTIONS.has(ctx.action)) await bumpVersion(strapi, documentId, locale);
       if (ctx.action === 'publish') await recordPublished(strapi, documentId, locale);
@@ -69,15 +78,15 @@ async function prepareWrite(
   params: ArticleParams,
   locale: string | undefined,
   isCreate: boolean
-): Promise<void> {
+): Promise<unknown> {
   const data = (params.data ??= {});
   validateArticleInput(data, isCreate);
   const current =
     params.documentId && locale
       ? ((await strapi.db.query(ARTICLE_UID).findOne({
           where: { documentId: params.documentId, locale, publishedAt: null },
-          select: ['id', 'version', 'slug', 'headline'],
-        })) as { version: number | null; slug: string | null; headline: string } | null)
+          select: ['id', 'version', 'slug', 'headline', 'firstPublishedAt'],
+        })) as { version: number | null; slug: string | null; headline: string; firstPublishedAt: unknown } | null)
       : null;
 
   // Optimistic concurrency: a save that says which version it edited (the admin sends the
@@ -111,6 +120,7 @@ async function prepareWrite(
     const hash = createHash('sha256').update(headline).digest('hex');
     data.slug = await uniqueSlug(strapi, slugify(headline, hash), locale, params.documentId);
   }
+  return current?.firstPublishedAt ?? null;
 }
 
 async function slugTaken(strapi: Strapi, slug: string, locale: string, documentId?: string): Promise<boolean> {

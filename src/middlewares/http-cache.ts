@@ -42,6 +42,7 @@ const NOT_STORED = new Set(['set-cookie', 'date', 'connection', 'keep-alive', 't
  */
 export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
   const settings = cacheSettings();
+  const fills = new Map<string, Promise<void>>();
   return async (ctx: KoaContext, next: () => Promise<void>) => {
     const isGraphql = ctx.path === '/graphql' && ctx.method === 'POST';
     const isRead = (ctx.method === 'GET' || ctx.method === 'HEAD') && isCacheableGet(ctx.url);
@@ -67,6 +68,10 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
     const usesCache = settings.CACHE_ENABLED && cacheGate.usable() && !credentials && (!isGraphql || ctx.request.body !== undefined);
 
     if (usesCache) {
+      // Right after a purge, many readers miss at once: they wait for the first one's answer
+      // instead of each asking the database (bounded wait; then they compute their own).
+      const pending = fills.get(key);
+      if (pending) await Promise.race([pending, new Promise((r) => setTimeout(r, 2000))]);
       const hit = responseCache.get(key);
       if (hit) {
         if (etagMatches(header(ctx, 'if-none-match'), hit.etag)) {
@@ -83,7 +88,21 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
     }
 
     const generation = responseCache.generation;
-    await next();
+    let filled: () => void = () => undefined;
+    if (usesCache && !fills.has(key)) {
+      fills.set(key, new Promise<void>((resolve) => (filled = resolve)));
+    }
+    try {
+      await next();
+    } finally {
+      if (fills.has(key)) {
+        // released after this response is stored (below) or on any early return
+        setImmediate(() => {
+          fills.delete(key);
+          filled();
+        });
+      }
+    }
 
     if (isGraphql && ctx.body !== null && ctx.body !== undefined) {
       const answer = typeof ctx.body === 'string' || Buffer.isBuffer(ctx.body) ? safeJson(Buffer.from(ctx.body)) : ctx.body;

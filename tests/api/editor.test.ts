@@ -112,6 +112,16 @@ describe('saving and publishing', () => {
     expect(after.lead.caption).toBe('Edited caption');
   });
 
+  it('firstPublishedAt survives admin saves and republishing', async () => {
+    const first = (await publicArticle()).firstPublishedAt;
+    expect(first).toBeTruthy();
+    const view = await editView();
+    expect((await admin(`${CM}/${documentId}?locale=en`, { method: 'PUT', body: { ...view, standfirst: 'Kept date' } })).status).toBe(200);
+    expect((await editView()).firstPublishedAt).toBe(first);
+    await admin(`${CM}/${documentId}/actions/publish?locale=en`, { method: 'POST', body: await editView() });
+    expect((await publicArticle()).firstPublishedAt).toBe(first);
+  });
+
   it('a stale save is refused with 409 and a message; the loser’s text is kept as a revision', async () => {
     const first = await editView();
     const second = await editView();
