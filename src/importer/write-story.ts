@@ -37,6 +37,10 @@ const ROW_FIELDS = ['id', 'documentId', 'locale', 'publishedAt', 'version', 'imp
  * that bumped the version) wins unless `force`.
  */
 export async function writeStory(strapi: Strapi, story: Story, options: WriteOptions): Promise<ImportOutcome> {
+  // Credits first, outside the story's transaction: they are shared records (an "AP" made for a
+  // story that then fails is still the one "AP"), and a concurrent importer creating the same
+  // name must not abort this story's transaction.
+  const creditIds = await resolveCredits(strapi, story);
   return strapi.db.transaction(async ({ trx }) => {
     // Two importers (or two instances seeding at boot) never write the same story at once.
     await strapi.db.connection.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`news-import:${story.source}`]).transacting(trx);
@@ -55,7 +59,7 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
 
     if (!draft) {
       const data = {
-        ...(await storyData(strapi, story)),
+        ...storyData(story, creditIds),
         slug: await uniqueSlug(strapi, slugify(story.headline, story.contentHash), options.locale),
       };
       const created = documentId
@@ -73,7 +77,7 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
     const needsPublish = options.status === 'published' && !published;
     if (!revisedByEditor && draft.importHash === story.contentHash && !needsPublish) return 'unchanged';
 
-    await documents.update({ documentId: draft.documentId, locale: options.locale, data: await storyData(strapi, story) } as never);
+    await documents.update({ documentId: draft.documentId, locale: options.locale, data: storyData(story, creditIds) } as never);
     if (options.status === 'published') {
       await documents.publish({ documentId: draft.documentId, locale: options.locale } as never);
     }
@@ -94,38 +98,42 @@ async function recordImport(strapi: Strapi, documentId: string, locale: string, 
   });
 }
 
-async function storyData(strapi: Strapi, story: Story): Promise<Record<string, unknown>> {
-  const creditIds = new Map<string, string>();
-  const credit = async (name: string) => {
-    let id = creditIds.get(name);
-    if (!id) {
-      id = await findOrCreateCredit(strapi, name);
-      creditIds.set(name, id);
-    }
-    return id;
-  };
-  const figure = async (f: Figure) => ({ caption: f.caption, credit: await credit(f.credit) });
-
-  const body: Array<Record<string, unknown>> = [];
-  for (const block of story.body) {
-    body.push(
-      block.type === 'paragraph'
-        ? { __component: PARAGRAPH_COMPONENT, text: block.text }
-        : { __component: FIGURE_COMPONENT, ...(await figure(block)) }
-    );
-  }
+function storyData(story: Story, creditIds: Map<string, string>): Record<string, unknown> {
+  const figure = (f: Figure) => ({ caption: f.caption, credit: creditIds.get(f.credit) ?? null });
   return {
     headline: story.headline,
-    lead: story.lead ? await figure(story.lead) : null,
-    body,
+    lead: story.lead ? figure(story.lead) : null,
+    body: story.body.map((block) =>
+      block.type === 'paragraph'
+        ? { __component: PARAGRAPH_COMPONENT, text: block.text }
+        : { __component: FIGURE_COMPONENT, ...figure(block) }
+    ),
   };
+}
+
+async function resolveCredits(strapi: Strapi, story: Story): Promise<Map<string, string>> {
+  const names = new Set<string>();
+  if (story.lead) names.add(story.lead.credit);
+  for (const block of story.body) if (block.type === 'figure') names.add(block.credit);
+  const ids = new Map<string, string>();
+  for (const name of names) ids.set(name, await findOrCreateCredit(strapi, name));
+  return ids;
 }
 
 /** One record per credit name: "AP" is found, not created again. Returns its documentId. */
 export async function findOrCreateCredit(strapi: Strapi, name: string): Promise<string> {
   const credits = strapi.documents(CREDIT_UID);
-  const existing = await credits.findFirst({ filters: { name: { $eq: name } }, fields: ['documentId'] } as never);
-  if (existing) return (existing as { documentId: string }).documentId;
-  const created = await credits.create({ data: { name } } as never);
-  return (created as { documentId: string }).documentId;
+  const find = async () =>
+    ((await credits.findFirst({ filters: { name: { $eq: name } }, fields: ['documentId'] } as never)) as { documentId: string } | null)?.documentId;
+  const existing = await find();
+  if (existing) return existing;
+  try {
+    const created = await credits.create({ data: { name } } as never);
+    return (created as { documentId: string }).documentId;
+  } catch (error) {
+    // Another importer created it between the find and the create (the unique index says so).
+    const raced = await find();
+    if (raced) return raced;
+    throw error;
+  }
 }
