@@ -167,6 +167,59 @@ describe('writeStory', () => {
   });
 });
 
+describe('concurrency and interruption', () => {
+  it('two importers at once: the same new credit is created once, both stories are written', async () => {
+    const credit = `Concurrent Agency ${Date.now()}`;
+    const a = story(`Concurrent one\n\nA. Credit: ${credit}\n\nText one.\n`);
+    const b = story(`Concurrent two\n\nB. Credit: ${credit}\n\nText two.\n`);
+    const outcomes = await Promise.all([writeStory(app.strapi, a, options), writeStory(app.strapi, b, options)]);
+    expect(outcomes).toEqual(['created', 'created']);
+    expect(await sql(app.databaseUrl, `SELECT id FROM image_credits WHERE name = $1`, [credit])).toHaveLength(1);
+  });
+
+  it('killed mid-batch: only whole stories are in the database; running it again completes the batch', async () => {
+    const batch = mkdtempSync(join(tmpdir(), 'news-kill-'));
+    const total = 40;
+    for (let n = 1; n <= total; n += 1) {
+      writeFileSync(join(batch, `kill_${String(n).padStart(3, '0')}.txt`), TEXT(`Batch story ${n}`));
+    }
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'scripts', 'cli.js'), 'import', batch], {
+      env: { ...process.env, NEWS_SKIP_BUILD: 'true', LOG_LEVEL: 'error', DATABASE_URL: app.databaseUrl },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    // kill -9 once a few stories are in
+    await new Promise<void>((resolve) => {
+      let seen = 0;
+      child.stderr.on('data', (chunk: Buffer) => {
+        seen += (chunk.toString().match(/: created/g) ?? []).length;
+        if (seen >= 5) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', () => resolve());
+    });
+    const rows = await sql<{ import_source: string; paragraphs: string; figures: string }>(
+      app.databaseUrl,
+      `SELECT a.import_source,
+              (SELECT count(*) FROM articles_cmps c WHERE c.entity_id = a.id AND c.component_type = 'content.paragraph') AS paragraphs,
+              (SELECT count(*) FROM articles_cmps c WHERE c.entity_id = a.id AND c.component_type = 'media.figure') AS figures
+         FROM articles a WHERE a.import_source LIKE 'kill_%'`
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(total * 2);
+    for (const row of rows) {
+      expect(Number(row.paragraphs)).toBe(3);
+      expect(Number(row.figures)).toBe(2); // the lead and the body photo
+    }
+    const rerun = await runCli(['import', batch], cliEnv());
+    expect(rerun.code).toBe(0);
+    const done = await sql(app.databaseUrl, `SELECT DISTINCT import_source FROM articles WHERE import_source LIKE 'kill_%' AND published_at IS NOT NULL`);
+    expect(done).toHaveLength(total);
+  });
+});
+
 describe('npm run import', () => {
   it('--dry-run prints the parsed stories as JSON and writes nothing', async () => {
     const before = await counts();

@@ -2,6 +2,7 @@ import { writeStory } from '../../src/importer/write-story';
 import { parseStory } from '../../src/story';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { strapi as strapiClient } from '@strapi/client';
 import { json } from '../helpers/http';
 import { startApp, type TestApp } from '../helpers/strapi';
 
@@ -98,5 +99,23 @@ describe('REST: the whole article in one request', () => {
   it('unknown query keys answer 400 (strictParams)', async () => {
     expect((await get('/api/articles?bogus=1')).status).toBe(400);
     expect((await get('/api/articles?filters[importSource][$eq]=x')).status).toBe(400);
+  });
+});
+
+describe('@strapi/client', () => {
+  it('reads the whole article in the standard response shape', async () => {
+    const client = strapiClient({ baseURL: `${app.baseUrl}/api` });
+    const articles = client.collection('articles');
+    const found = (await articles.find({ filters: { slug: { $eq: SLUG } } })) as unknown as {
+      data: Array<{ documentId: string; headline: string; lead: { credit: { name: string } }; body: unknown[] }>;
+      meta: { pagination: { total: number } };
+    };
+    expect(found.meta.pagination.total).toBe(1);
+    expect(found.data[0].lead.credit.name).toBe('AP');
+    expect(found.data[0].body).toHaveLength(14);
+    const one = (await articles.findOne(found.data[0].documentId)) as unknown as { data: { headline: string } };
+    expect(one.data.headline).toBe(found.data[0].headline);
+    const credits = (await client.collection('image-credits').find()) as unknown as { data: Array<{ name: string }> };
+    expect(credits.data.map((c) => c.name)).toContain('AP');
   });
 });
