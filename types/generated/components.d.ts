@@ -1,0 +1,46 @@
+import type { Schema, Struct } from '@strapi/strapi';
+
+export interface ContentParagraph extends Struct.ComponentSchema {
+  collectionName: 'components_content_paragraphs';
+  info: {
+    description: 'One paragraph of body text.';
+    displayName: 'Paragraph';
+    icon: 'bulletList';
+  };
+  attributes: {
+    text: Schema.Attribute.Text & Schema.Attribute.Required;
+  };
+}
+
+export interface MediaFigure extends Struct.ComponentSchema {
+  collectionName: 'components_media_figures';
+  info: {
+    description: 'A photo with its caption and credit.';
+    displayName: 'Figure';
+    icon: 'picture';
+  };
+  attributes: {
+    alt: Schema.Attribute.String &
+      Schema.Attribute.SetMinMaxLength<{
+        maxLength: 255;
+      }>;
+    caption: Schema.Attribute.Text &
+      Schema.Attribute.SetMinMaxLength<{
+        maxLength: 1000;
+      }>;
+    credit: Schema.Attribute.Relation<
+      'oneToOne',
+      'api::image-credit.image-credit'
+    >;
+    image: Schema.Attribute.Media<'images'>;
+  };
+}
+
+declare module '@strapi/strapi' {
+  export namespace Public {
+    export interface ComponentSchemas {
+      'content.paragraph': ContentParagraph;
+      'media.figure': MediaFigure;
+    }
+  }
+}
