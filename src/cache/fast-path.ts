@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { cacheKey, isCacheableGet, PUBLIC_CACHE_CONTROL } from './policy';
+import { cacheKey, GRAPHQL_BODY_LIMIT, graphqlCacheKey, isCacheableGet, PUBLIC_CACHE_CONTROL, RAW_BODY } from './policy';
+import type { CachedResponse } from './response-cache';
 import { etagMatches, type ResponseCache } from './response-cache';
 
 export type Gate = { usable(): boolean };
@@ -26,8 +27,50 @@ export function withFastPath(cache: ResponseCache, gate: Gate, next: RequestList
         return;
       }
     }
+    if (req.method === 'POST' && url === '/graphql' && !req.headers.authorization && gate.usable() && isSmallJson(req)) {
+      readBody(req).then(
+        (raw) => {
+          const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+          let entry: CachedResponse | undefined;
+          try {
+            entry = cache.get(graphqlCacheKey(url, origin, JSON.parse(raw.toString('utf8'))));
+          } catch {
+            entry = undefined; // not JSON: Koa answers it
+          }
+          if (entry) return answer(req, res, entry);
+          (req as IncomingMessage & { [RAW_BODY]?: Buffer })[RAW_BODY] = raw;
+          next(req, res);
+        },
+        () => res.destroy()
+      );
+      return;
+    }
     next(req, res);
   };
+}
+
+function answer(req: IncomingMessage, res: ServerResponse, entry: CachedResponse): void {
+  if (etagMatches(req.headers['if-none-match'], entry.etag)) {
+    res.writeHead(304, notModifiedHeaders(entry.headers));
+    res.end();
+    return;
+  }
+  res.writeHead(entry.status, entry.headers);
+  res.end(entry.body);
+}
+
+function isSmallJson(req: IncomingMessage): boolean {
+  const length = Number(req.headers['content-length']);
+  return /^application\/json\b/i.test(req.headers['content-type'] ?? '') && Number.isInteger(length) && length > 0 && length <= GRAPHQL_BODY_LIMIT;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }
 
 const KEEP_ON_304 = ['etag', 'cache-control', 'surrogate-control', 'surrogate-key', 'cache-tag', 'vary', 'access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers'];

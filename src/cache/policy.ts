@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 const CacheEnv = z.object({
@@ -37,3 +38,13 @@ export function isCacheableGet(url: string): boolean {
 export function cacheKey(method: 'GET' | 'POST', url: string, origin: string | undefined, bodyHash = ''): string {
   return `${method} ${url}\n${origin ?? ''}\n${bodyHash}`;
 }
+
+/** A GraphQL POST is keyed on its parsed body, so both cache layers compute the same key. */
+export function graphqlCacheKey(url: string, origin: string | undefined, body: unknown): string {
+  return cacheKey('POST', url, origin, createHash('sha1').update(JSON.stringify(body ?? null)).digest('base64url'));
+}
+
+export const GRAPHQL_BODY_LIMIT = 100 * 1024;
+
+/** Where the fast path leaves a GraphQL body it has read, for the Koa middleware to reuse. */
+export const RAW_BODY = Symbol('news.rawBody');

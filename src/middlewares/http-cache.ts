@@ -1,8 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import {
   cacheGate,
   cacheKey,
+  GRAPHQL_BODY_LIMIT,
+  graphqlCacheKey,
+  RAW_BODY,
   cacheSettings,
   etagMatches,
   isCacheableGet,
@@ -60,10 +62,7 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
     }
     const credentials = Boolean(ctx.request.headers.authorization);
     const origin = typeof ctx.request.headers.origin === 'string' ? ctx.request.headers.origin : undefined;
-    const key =
-      isGraphql
-        ? cacheKey('POST', ctx.url, origin, createHash('sha1').update(JSON.stringify(ctx.request.body ?? null)).digest('base64url'))
-        : cacheKey('GET', ctx.url, origin);
+    const key = isGraphql ? graphqlCacheKey(ctx.url, origin, ctx.request.body) : cacheKey('GET', ctx.url, origin);
     // A GraphQL request whose body we could not read is never keyed on "no body".
     const usesCache = settings.CACHE_ENABLED && cacheGate.usable() && !credentials && (!isGraphql || ctx.request.body !== undefined);
 
@@ -156,16 +155,15 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
   };
 };
 
-const GRAPHQL_BODY_LIMIT = 100 * 1024;
-
 async function readJsonBody(ctx: KoaContext): Promise<'ok' | 'too-large' | 'invalid'> {
   // Strapi's body parser handles /graphql?… itself (up to 1 MB): the limit holds either way.
   if (Number(header(ctx, 'content-length') ?? 0) > GRAPHQL_BODY_LIMIT) return 'too-large';
   if (ctx.request.body !== undefined) return isGraphqlBody(ctx.request.body) ? 'ok' : 'invalid';
   if (!ctx.request.is('application/json')) return 'ok'; // let Apollo answer other content types
-  const chunks: Buffer[] = [];
+  const early = (ctx.req as NodeJS.ReadableStream & { [RAW_BODY]?: Buffer })[RAW_BODY];
+  const chunks: Buffer[] = early ? [early] : [];
   let size = 0;
-  for await (const chunk of ctx.req) {
+  for await (const chunk of early ? [] : ctx.req) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
     size += buffer.length;
     if (size > GRAPHQL_BODY_LIMIT) return 'too-large';
