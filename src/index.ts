@@ -12,6 +12,8 @@ import { installFastPath } from './cache/install';
 import { cacheInvalidation } from './cache/invalidation';
 import { databaseConnection, readEnv } from './env';
 import { registerReaderRoutes } from './reader/routes';
+import { backfill } from './read-model/projection';
+import { readModelSync } from './read-model/sync';
 import { registerRevisionRoutes } from './revisions/admin-routes';
 import { acquireBootLock, releaseBootLock } from './runtime/boot-lock';
 import { registerReadiness } from './runtime/health';
@@ -31,6 +33,7 @@ export default {
 
     // Outermost first: the purge runs after the article rules have finished their writes.
     strapi.documents.use(cacheInvalidation(strapi));
+    strapi.documents.use(readModelSync(strapi));
     strapi.documents.use(draftGuard(strapi));
     strapi.documents.use(articleDocumentRules(strapi));
     registerRevisionRoutes(strapi);
@@ -57,6 +60,11 @@ export default {
     installRequestTracker(strapi.server.httpServer);
     installGracefulShutdown(strapi, env.SHUTDOWN_TIMEOUT ?? 25);
     await startClusterBus(env.REDIS_URL, (line) => strapi.log.info(line));
+    // Articles published before the read model existed: built without holding up the boot.
+    void backfill(strapi).then(
+      (built) => built > 0 && strapi.log.info(`read model: built ${built} missing article row(s)`),
+      (error: Error) => strapi.log.warn(`read model backfill: ${error.message}`)
+    );
   },
 
   async destroy() {

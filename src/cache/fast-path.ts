@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { cacheKey, GRAPHQL_BODY_LIMIT, graphqlCacheKey, isCacheableGet, PUBLIC_CACHE_CONTROL, RAW_BODY } from './policy';
+import { cacheKey, GRAPHQL_BODY_LIMIT, graphqlCacheKey, hasShapeHeader, isCacheableGet, PUBLIC_CACHE_CONTROL, RAW_BODY } from './policy';
 import type { CachedResponse } from './response-cache';
 import { etagMatches, type ResponseCache } from './response-cache';
 
@@ -13,7 +13,7 @@ export type Gate = { usable(): boolean };
 export function withFastPath(cache: ResponseCache, gate: Gate, next: RequestListener): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
-    if ((req.method === 'GET' || req.method === 'HEAD') && !req.headers.authorization && isCacheableGet(url)) {
+    if ((req.method === 'GET' || req.method === 'HEAD') && !req.headers.authorization && !hasShapeHeader(req.headers) && isCacheableGet(url)) {
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
       const entry = gate.usable() ? cache.get(cacheKey('GET', url, origin)) : undefined;
       if (entry) {
@@ -27,7 +27,7 @@ export function withFastPath(cache: ResponseCache, gate: Gate, next: RequestList
         return;
       }
     }
-    if (req.method === 'POST' && url === '/graphql' && !req.headers.authorization && gate.usable() && isSmallJson(req)) {
+    if (req.method === 'POST' && url === '/graphql' && !req.headers.authorization && !hasShapeHeader(req.headers) && gate.usable() && isSmallJson(req)) {
       readBody(req).then(
         (raw) => {
           const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;

@@ -48,3 +48,10 @@ export const GRAPHQL_BODY_LIMIT = 100 * 1024;
 
 /** Where the fast path leaves a GraphQL body it has read, for the Koa middleware to reuse. */
 export const RAW_BODY = Symbol('news.rawBody');
+
+/** Request headers that change a response's shape: such requests never use the shared cache. */
+export const SHAPE_HEADERS = ['strapi-response-format', 'strapi-encode-source-maps'] as const;
+
+export function hasShapeHeader(headers: Record<string, string | string[] | undefined>): boolean {
+  return SHAPE_HEADERS.some((name) => headers[name] !== undefined);
+}

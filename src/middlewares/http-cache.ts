@@ -4,6 +4,7 @@ import {
   cacheKey,
   GRAPHQL_BODY_LIMIT,
   graphqlCacheKey,
+  hasShapeHeader,
   RAW_BODY,
   cacheSettings,
   etagMatches,
@@ -64,7 +65,7 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
     const origin = typeof ctx.request.headers.origin === 'string' ? ctx.request.headers.origin : undefined;
     const key = isGraphql ? graphqlCacheKey(ctx.url, origin, ctx.request.body) : cacheKey('GET', ctx.url, origin);
     // A GraphQL request whose body we could not read is never keyed on "no body".
-    const usesCache = settings.CACHE_ENABLED && cacheGate.usable() && !credentials && (!isGraphql || ctx.request.body !== undefined);
+    const usesCache = settings.CACHE_ENABLED && cacheGate.usable() && !credentials && !hasShapeHeader(ctx.request.headers) && (!isGraphql || ctx.request.body !== undefined);
 
     if (usesCache) {
       // Right after a purge, many readers miss at once: they wait for the first one's answer
@@ -134,7 +135,7 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
     ctx.set('Surrogate-Control', surrogateControl(settings));
     ctx.set('Surrogate-Key', tags.join(' '));
     ctx.set('Cache-Tag', tags.join(','));
-    ctx.set('Vary', 'Origin');
+    ctx.set('Vary', 'Origin, Strapi-Response-Format, Strapi-Encode-Source-Maps');
     ctx.body = body;
 
     if (usesCache && !ctx.response.headers['set-cookie']) {

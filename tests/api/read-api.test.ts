@@ -102,6 +102,26 @@ describe('REST: the whole article in one request', () => {
   });
 });
 
+describe('the read model', () => {
+  it('answers one article by slug or id with the very bytes the core controller answers', async () => {
+    const text = async (path: string) => (await fetch(`${app.baseUrl}${path}`)).text();
+    const bySlug = `/api/articles?filters[slug][$eq]=${SLUG}`;
+    expect(await text(bySlug)).toBe(await text(`${bySlug}&pagination[page]=1`));
+    expect(await text(`/api/articles/${documentId}`)).toBe(await text(`/api/articles/${documentId}?populate=*`));
+    const rows = await app.strapi.db.connection('article_read_model').select('document_id', 'locale');
+    expect(rows).toEqual(expect.arrayContaining([{ document_id: documentId, locale: 'en' }]));
+  });
+
+  it('a request for Strapi v4 response format is neither served from nor stored in the shared cache', async () => {
+    const v4 = await fetch(`${app.baseUrl}/api/articles/${documentId}`, { headers: { 'Strapi-Response-Format': 'v4' } });
+    const body = await json(v4);
+    expect(body.data.attributes).toBeDefined();
+    const v5 = await json(await fetch(`${app.baseUrl}/api/articles/${documentId}`));
+    expect(v5.data.attributes).toBeUndefined();
+    expect(v5.data.documentId).toBe(documentId);
+  });
+});
+
 describe('@strapi/client', () => {
   it('reads the whole article in the standard response shape', async () => {
     const client = strapiClient({ baseURL: `${app.baseUrl}/api` });

@@ -1,17 +1,60 @@
 import type { Core } from '@strapi/strapi';
 import { narrowPopulate } from '../../../articles/populate';
 import { checkListQuery } from '../../../articles/query-rules';
+import { LOCALES } from '../../../bootstrap/locales';
+import { readArticle } from '../../../read-model/projection';
+
+interface RouteContext {
+  query: Record<string, unknown>;
+  params: Record<string, string>;
+  request: { headers: Record<string, string | string[] | undefined> };
+  status: number;
+  body: unknown;
+  type: string;
+}
+
+const LOCALE_CODES = new Set<string>(LOCALES.map((l) => l.code));
+// Headers that change the response's shape: such requests take the core path.
+const SHAPE_HEADERS = ['authorization', 'strapi-response-format', 'strapi-encode-source-maps'];
+
+/** The requests the read model answers as the core controller would: one article by slug or id. */
+function readModelQuery(ctx: RouteContext, list: boolean): { slug: string } | { documentId: string } | null {
+  if (SHAPE_HEADERS.some((name) => ctx.request.headers[name] !== undefined)) return null;
+  const keys = Object.keys(ctx.query).filter((key) => key !== 'locale');
+  if (ctx.query.locale !== undefined && !(typeof ctx.query.locale === 'string' && LOCALE_CODES.has(ctx.query.locale))) return null;
+  if (!list) return keys.length === 0 && ctx.params.id ? { documentId: ctx.params.id } : null;
+  if (keys.length !== 1 || keys[0] !== 'filters') return null;
+  const filters = ctx.query.filters as Record<string, unknown> | undefined;
+  const slug = (filters?.slug as Record<string, unknown> | undefined)?.$eq;
+  if (!filters || Object.keys(filters).length !== 1 || typeof slug !== 'string') return null;
+  if (Object.keys(filters.slug as object).length !== 1) return null;
+  return { slug };
+}
 
 /**
  * Route middleware for the public article reads: the whole article in one request with no
- * populate parameters, the server's tree as the ceiling, newest first by default, and list
- * parameters checked.
+ * populate parameters, the server's tree as the ceiling, newest first by default, list
+ * parameters checked. One article by slug or id comes from the read model when it has it.
  */
-export default (config: { list?: boolean } | undefined, _ctx: { strapi: Core.Strapi }) => {
-  return async (ctx: { query: Record<string, unknown> }, next: () => Promise<void>) => {
+export default (config: { list?: boolean } | undefined, { strapi }: { strapi: Core.Strapi }) => {
+  const list = config?.list === true;
+  return async (ctx: RouteContext, next: () => Promise<void>) => {
     checkListQuery(ctx.query);
+    const fromReadModel = readModelQuery(ctx, list);
+    if (fromReadModel) {
+      const locale = typeof ctx.query.locale === 'string' ? ctx.query.locale : 'en';
+      const json = await readArticle(strapi, fromReadModel, locale);
+      if (json) {
+        ctx.status = 200;
+        ctx.type = 'application/json';
+        ctx.body = list
+          ? `{"data":[${json}],"meta":{"pagination":{"page":1,"pageSize":25,"pageCount":1,"total":1}}}`
+          : `{"data":${json},"meta":{}}`;
+        return;
+      }
+    }
     ctx.query.populate = narrowPopulate(ctx.query.populate);
-    if (config?.list && ctx.query.sort === undefined) ctx.query.sort = ['firstPublishedAt:desc', 'id:desc'];
+    if (list && ctx.query.sort === undefined) ctx.query.sort = ['firstPublishedAt:desc', 'id:desc'];
     await next();
   };
 };
