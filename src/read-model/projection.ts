@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 import { ARTICLE_POPULATE, ARTICLE_UID } from '../articles/constants';
 
 /**
@@ -52,29 +53,29 @@ export function resetAnonymousAuth(): void {
 }
 
 /** Rebuilds the rows of one article (all locales, or one): published → row, else none. */
-export async function refreshArticle(strapi: Core.Strapi, documentId: string, locale?: string): Promise<void> {
+export async function refreshArticle(strapi: Core.Strapi, documentId: string, locale?: string, trx?: Knex.Transaction): Promise<void> {
+  const table = () => (trx ? strapi.db.connection(READ_MODEL_TABLE).transacting(trx) : strapi.db.connection(READ_MODEL_TABLE));
   const locales = locale
     ? [locale]
     : ((await strapi.db.query(ARTICLE_UID).findMany({ where: { documentId }, select: ['locale'] })) as Array<{ locale: string }>).map((r) => r.locale);
   for (const code of new Set(locales)) {
     const article = await strapi.documents(ARTICLE_UID).findOne({ documentId, locale: code, status: 'published', populate: ARTICLE_POPULATE } as never);
-    const table = strapi.db.connection(READ_MODEL_TABLE);
     if (!article) {
-      await table.where({ document_id: documentId, locale: code }).delete();
+      await table().where({ document_id: documentId, locale: code }).delete();
       continue;
     }
     const sanitized = await strapi.contentAPI.sanitize.output(article, strapi.contentType(ARTICLE_UID), { auth: await anonymousAuth(strapi) });
     const json = JSON.stringify(sanitized);
-    await strapi.db
-      .connection(READ_MODEL_TABLE)
+    await table()
       .insert({ document_id: documentId, locale: code, slug: (article as { slug?: string }).slug ?? null, json, updated_at: new Date() })
       .onConflict(['document_id', 'locale'])
       .merge();
   }
 }
 
-export async function removeArticle(strapi: Core.Strapi, documentId: string, locale?: string): Promise<void> {
-  await strapi.db.connection(READ_MODEL_TABLE).where({ document_id: documentId, ...(locale ? { locale } : {}) }).delete();
+export async function removeArticle(strapi: Core.Strapi, documentId: string, locale?: string, trx?: Knex.Transaction): Promise<void> {
+  const table = trx ? strapi.db.connection(READ_MODEL_TABLE).transacting(trx) : strapi.db.connection(READ_MODEL_TABLE);
+  await table.where({ document_id: documentId, ...(locale ? { locale } : {}) }).delete();
 }
 
 /** Published articles with no row yet (data from before the read model): built in the background. */

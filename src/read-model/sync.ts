@@ -1,15 +1,15 @@
 import type { Core, Modules } from '@strapi/strapi';
 import { ARTICLE_UID, CREDIT_UID } from '../articles/constants';
-import { invalidate } from '../cache/invalidation';
-import { documentTag, TAG_ARTICLE_LISTS } from '../cache/tags';
+import type { Knex } from 'knex';
 import { refreshArticle, removeArticle } from './projection';
 
 type Middleware = Modules.Documents.Middleware.Middleware;
 
 /**
  * Keeps the read model in step with every write that changes what the public sees. Inside a
- * caller's transaction the rows are rebuilt once it commits (never from uncommitted data); the
- * rebuild ends by purging the response cache again, so nothing cached in between survives.
+ * caller's transaction (the importer, the admin's publish) the rows are rebuilt in that same
+ * transaction: they commit or roll back with the write. The response cache is purged after
+ * this, by the cache middleware around it.
  */
 export function readModelSync(strapi: Core.Strapi): Middleware {
   return async (ctx, next) => {
@@ -24,21 +24,15 @@ export function readModelSync(strapi: Core.Strapi): Middleware {
 
     const locale = params.locale === '*' ? undefined : (params.locale ?? (await strapi.plugin('i18n').service('locales').getDefaultLocale()));
     const documentId = params.documentId ?? (result as { documentId?: string } | null)?.documentId;
-    const work = async () => {
+    const work = async (trx?: Knex.Transaction) => {
       if (articleChange && documentId) {
-        if (ctx.action === 'delete') await removeArticle(strapi, documentId, locale);
-        else await refreshArticle(strapi, documentId, locale);
-        invalidate([documentTag(documentId), TAG_ARTICLE_LISTS]);
+        if (ctx.action === 'delete') await removeArticle(strapi, documentId, locale, trx);
+        else await refreshArticle(strapi, documentId, locale, trx);
       }
-      for (const row of affected) {
-        await refreshArticle(strapi, row.documentId, row.locale);
-        invalidate([documentTag(row.documentId)]);
-      }
+      for (const row of affected) await refreshArticle(strapi, row.documentId, row.locale, trx);
     };
     if (strapi.db.inTransaction()) {
-      await strapi.db.transaction(async ({ onCommit }) =>
-        onCommit(() => void work().catch((error: Error) => strapi.log.error(`read model: ${error.message}`)))
-      );
+      await strapi.db.transaction(async ({ trx }) => work(trx));
     } else {
       await work();
     }
