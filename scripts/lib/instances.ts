@@ -44,7 +44,8 @@ export interface RunningProcess {
 }
 
 function run(args: string[], env: Record<string, string | undefined>): RunningProcess {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin is a pipe the child watches: when this process dies, the child's stdin closes.
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -112,6 +113,9 @@ export async function startPostgres(dataDir: string, port: number, database: str
       const stop = () => db.stop().then(() => process.exit(0));
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
+      // The parent went away without stopping us: stop the server rather than leave it running.
+      process.stdin.on('close', stop);
+      process.stdin.resume();
     }, (error) => { console.error(error); process.exit(1); });`;
   const proc = run(['-e', script], {});
   const url = await Promise.race([
