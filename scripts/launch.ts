@@ -96,11 +96,11 @@ let strapiChildRunning = false;
 
 function runStrapi(mode: 'start' | 'develop', env: Env, announce: boolean): Promise<number> {
   return new Promise((resolvePromise) => {
-    const child = spawn(join(ROOT, 'node_modules', '.bin', 'strapi'), [mode], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, STRAPI_TELEMETRY_DISABLED: 'true' },
-    });
+    const childEnv = { ...process.env, STRAPI_TELEMETRY_DISABLED: 'true' };
+    const child =
+      mode === 'start'
+        ? spawn(process.execPath, [join(ROOT, 'dist', 'scripts', 'serve.js')], { cwd: ROOT, stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: childEnv })
+        : spawn(join(ROOT, 'node_modules', '.bin', 'strapi'), ['develop'], { cwd: ROOT, stdio: 'inherit', env: childEnv });
     const forward = (signal: NodeJS.Signals) => () => {
       child.kill(signal);
     };

@@ -32,9 +32,9 @@ async function instance(env: Record<string, string>): Promise<Instance> {
   running.push(started);
   return started;
 }
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((i) => i.stop('SIGKILL')));
-});
+// SIGTERM: the launcher forwards it and exits when Strapi has (a SIGKILL would orphan Strapi).
+const stopAll = () => Promise.all(running.splice(0).map((i) => i.stop('SIGTERM', 20_000)));
+afterEach(stopAll);
 
 const headlineAt = async (base: string, path = ARTICLE_URL) => {
   const body = (await (await fetch(`${base}${path}`)).json()) as { data: Array<{ headline: string; documentId: string }> };
@@ -102,7 +102,7 @@ describe('faults', () => {
       expect(served.output()).toMatch(/waiting for database .* \(attempt 1\)/);
       expect((await fetch(`${served.baseUrl}/_ready`)).status).toBe(200);
     } finally {
-      await Promise.all(running.splice(0).map((i) => i.stop('SIGKILL')));
+      await stopAll();
       await pg.stop();
     }
   });
@@ -137,7 +137,7 @@ describe('faults', () => {
         'Committed before the outage'
       );
     } finally {
-      await Promise.all(running.splice(0).map((i) => i.stop('SIGKILL')));
+      await stopAll();
       await pg.stop();
     }
   });
