@@ -10,6 +10,7 @@ import { ensureArticleWebhook } from './bootstrap/webhooks';
 import { startClusterBus, stopClusterBus } from './cache/cluster-bus';
 import { installFastPath } from './cache/install';
 import { cacheInvalidation } from './cache/invalidation';
+import { countMemo } from './cache/count-memo';
 import { databaseConnection, readEnv } from './env';
 import { registerReaderRoutes } from './reader/routes';
 import { backfill } from './read-model/projection';
@@ -35,6 +36,7 @@ export default {
     strapi.documents.use(cacheInvalidation(strapi));
     strapi.documents.use(readModelSync(strapi));
     strapi.documents.use(draftGuard(strapi));
+    strapi.documents.use(countMemo()); // inside the guard: keyed on the status it settled
     strapi.documents.use(articleDocumentRules(strapi));
     registerRevisionRoutes(strapi);
     registerReaderRoutes(strapi);

@@ -16,8 +16,16 @@ export function onLocalInvalidation(listener: InvalidationListener): () => void 
   return () => listeners.delete(listener);
 }
 
+const anyListeners = new Set<() => void>();
+
+/** Everything derived from articles or credits (list totals) hears of every purge, local or peer. */
+export function onAnyInvalidation(listener: () => void): void {
+  anyListeners.add(listener);
+}
+
 export function invalidate(tags: string[], fromPeer = false): void {
   responseCache.invalidate(tags);
+  for (const listener of anyListeners) listener();
   if (!fromPeer) for (const listener of listeners) listener(tags);
 }
 

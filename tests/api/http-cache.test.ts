@@ -88,6 +88,17 @@ describe('invalidation', () => {
     }
   });
 
+  it('list totals follow publishes and unpublishes', async () => {
+    const total = async () => (await json(await get('/api/articles?pagination[pageSize]=1'))).meta.pagination.total as number;
+    const before = await total();
+    const extra = await app.strapi.documents(ARTICLE).create({ locale: 'en', data: { headline: 'Counted story' } } as never);
+    expect(await total()).toBe(before);
+    await app.strapi.documents(ARTICLE).publish({ documentId: extra.documentId, locale: 'en' } as never);
+    expect(await total()).toBe(before + 1);
+    await app.strapi.documents(ARTICLE).unpublish({ documentId: extra.documentId, locale: 'en' } as never);
+    expect(await total()).toBe(before);
+  });
+
   it('unpublish removes the article from every cached answer', async () => {
     const other = await app.strapi.documents(ARTICLE).create({ locale: 'en', data: { headline: 'Short-lived story' } } as never);
     await app.strapi.documents(ARTICLE).publish({ documentId: other.documentId, locale: 'en' } as never);
