@@ -11,6 +11,7 @@ import { startClusterBus, stopClusterBus } from './cache/cluster-bus';
 import { installFastPath } from './cache/install';
 import { cacheInvalidation } from './cache/invalidation';
 import { countMemo } from './cache/count-memo';
+import { rememberPublicPermissions } from './cache/public-permissions';
 import { databaseConnection, readEnv } from './env';
 import { registerReaderRoutes } from './reader/routes';
 import { backfill } from './read-model/projection';
@@ -59,6 +60,7 @@ export default {
       await releaseBootLock();
     }
     installFastPath(strapi);
+    rememberPublicPermissions(strapi); // after ensurePublicPermissions: starts from the settled role
     installRequestTracker(strapi.server.httpServer);
     installGracefulShutdown(strapi, env.SHUTDOWN_TIMEOUT ?? 25);
     await startClusterBus(env.REDIS_URL, (line) => strapi.log.info(line));

@@ -23,8 +23,12 @@ export function onAnyInvalidation(listener: () => void): void {
   anyListeners.add(listener);
 }
 
+/** Who may read what changed: every cached answer goes. */
+export const TAG_PERMISSIONS = 'permissions';
+
 export function invalidate(tags: string[], fromPeer = false): void {
-  responseCache.invalidate(tags);
+  if (tags.includes(TAG_PERMISSIONS)) responseCache.clear();
+  else responseCache.invalidate(tags);
   for (const listener of anyListeners) listener();
   if (!fromPeer) for (const listener of listeners) listener(tags);
 }

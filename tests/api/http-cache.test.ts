@@ -133,3 +133,21 @@ describe('invalidation', () => {
     expect((await ask()).data.article.headline).toBe('GraphQL-visible headline');
   });
 });
+
+describe('permissions', () => {
+  it('revoking the public read takes effect at once, cached answers included; restoring it too', async () => {
+    expect((await get('/api/articles')).status).toBe(200);
+    expect((await get('/api/articles')).status).toBe(200); // cached
+    const role = await app.strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: 'public' } });
+    const permission = await app.strapi.db
+      .query('plugin::users-permissions.permission')
+      .findOne({ where: { action: 'api::article.article.find', role: role.id } });
+    await app.strapi.db.query('plugin::users-permissions.permission').delete({ where: { id: permission.id } });
+    try {
+      expect([401, 403]).toContain((await get('/api/articles')).status);
+    } finally {
+      await app.strapi.db.query('plugin::users-permissions.permission').create({ data: { action: 'api::article.article.find', role: role.id } });
+    }
+    expect((await get('/api/articles')).status).toBe(200);
+  });
+});
