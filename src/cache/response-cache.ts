@@ -29,12 +29,19 @@ export class ResponseCache {
     return this.entries.size;
   }
 
+  private readonly touched = new Map<string, number>();
+
   get(key: string): CachedResponse | undefined {
     const entry = this.entries.get(key);
     if (entry) {
-      // refresh its place in the LRU order
-      this.entries.delete(key);
-      this.entries.set(key, entry);
+      // Refresh its place in the LRU order, at most once a second (a hot entry is read
+      // thousands of times a second; moving it each time costs more than it buys).
+      const now = Date.now();
+      if (now - (this.touched.get(key) ?? 0) > 1000) {
+        this.touched.set(key, now);
+        this.entries.delete(key);
+        this.entries.set(key, entry);
+      }
     }
     return entry;
   }
@@ -72,6 +79,7 @@ export class ResponseCache {
   clear(): void {
     this.generation += 1;
     this.entries.clear();
+    this.touched.clear();
     this.byTag.clear();
     this.bytes = 0;
   }
@@ -80,6 +88,7 @@ export class ResponseCache {
     const entry = this.entries.get(key);
     if (!entry) return false;
     this.entries.delete(key);
+    this.touched.delete(key);
     this.bytes -= entry.body.length;
     for (const tag of entry.tags) {
       const keys = this.byTag.get(tag);

@@ -15,15 +15,11 @@ export class RequestTracker {
     return (req: IncomingMessage, res: ServerResponse) => {
       this.active += 1;
       if (this.draining) res.setHeader('Connection', 'close');
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
+      // 'close' follows every response, finished or aborted: one listener is enough.
+      res.once('close', () => {
         this.active -= 1;
-        if (this.active === 0) for (const resolve of this.idle.splice(0)) resolve();
-      };
-      res.on('finish', finish);
-      res.on('close', finish);
+        if (this.active === 0 && this.idle.length > 0) for (const resolve of this.idle.splice(0)) resolve();
+      });
       next(req, res);
     };
   }
