@@ -1,6 +1,6 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
-ENV STRAPI_TELEMETRY_DISABLED=true STRAPI_DISABLE_UPDATE_NOTIFICATION=true
+ENV STRAPI_TELEMETRY_DISABLED=true
 COPY package.json package-lock.json ./
 # Dev dependencies (TypeScript types) are needed to build; pruned afterwards.
 RUN npm ci --no-audit --no-fund

@@ -305,7 +305,6 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     SERVE_ADMIN_PANEL: 'false',
     LOG_LEVEL: 'error',
     STRAPI_TELEMETRY_DISABLED: 'true',
-    STRAPI_DISABLE_UPDATE_NOTIFICATION: 'true',
     APP_KEYS: `${secret()},${secret()}`,
     API_TOKEN_SALT: secret(),
     ADMIN_JWT_SECRET: secret(),

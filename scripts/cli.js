@@ -11,11 +11,12 @@ const dist = join(root, 'dist');
 const stamp = join(dist, '.build-stamp');
 const SOURCES = ['src', 'config', 'scripts', 'database', 'types', 'package.json', 'tsconfig.json'];
 
+// Files only: Strapi itself creates folders (database/migrations) at run time.
 function newest(path) {
   if (!existsSync(path)) return 0;
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(path).reduce((max, name) => Math.max(max, newest(join(path, name))), stat.mtimeMs);
+  return readdirSync(path).reduce((max, name) => Math.max(max, newest(join(path, name))), 0);
 }
 
 function buildIfStale() {
@@ -36,7 +37,6 @@ function buildIfStale() {
 }
 
 process.env.STRAPI_TELEMETRY_DISABLED = 'true';
-process.env.STRAPI_DISABLE_UPDATE_NOTIFICATION = 'true';
 if (process.env.NEWS_SKIP_BUILD !== 'true') buildIfStale();
 require(join(dist, 'scripts', 'launch.js'))
   .main(process.argv.slice(2))

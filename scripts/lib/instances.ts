@@ -20,7 +20,6 @@ export const ADMIN = { email: 'admin@news.test', password: 'Admin-pass-1234' };
 
 export const INSTANCE_ENV: Record<string, string> = {
   STRAPI_TELEMETRY_DISABLED: 'true',
-  STRAPI_DISABLE_UPDATE_NOTIFICATION: 'true',
   NEWS_SKIP_BUILD: 'true',
   SERVE_ADMIN_PANEL: 'false',
   HOST: '127.0.0.1',
