@@ -5,8 +5,6 @@ import { formats, winston } from '@strapi/logger';
 const LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 
 export default {
-  // No check for a newer Strapi at start-up: it would call out to the npm registry.
-  updates: { enabled: false },
   level: process.env.LOG_LEVEL && LEVELS.includes(process.env.LOG_LEVEL) ? process.env.LOG_LEVEL : 'http',
   format: formats.prettyPrint(),
   transports: [new winston.transports.Console({ stderrLevels: LEVELS })],

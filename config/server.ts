@@ -8,4 +8,6 @@ export default ({ env }: Core.Config.Shared.ConfigParams) => ({
   url: env('SERVER_URL', ''),
   proxy: env.bool('TRUST_PROXY', false),
   cron: { enabled: false },
+  // No check for a newer Strapi at start-up (it calls out to the npm registry).
+  logger: { updates: { enabled: false } },
 });
