@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
-import { LOCALES } from '../src/bootstrap/locales';
+import { LocaleCode } from '../src/bootstrap/locales';
 import { collectStoryFiles, readStories } from '../src/importer/read-stories';
 import { writeStory, type ImportOutcome } from '../src/importer/write-story';
 import type { Story } from '../src/story';
@@ -14,9 +14,7 @@ const OptionsSchema = z.object({
   draft: z.boolean(),
   dryRun: z.boolean(),
   force: z.boolean(),
-  locale: z.enum(LOCALES.map((l) => l.code) as [string, ...string[]], {
-    errorMap: () => ({ message: `--locale must be one of ${LOCALES.map((l) => l.code).join(', ')}` }),
-  }),
+  locale: LocaleCode,
   paths: z.array(z.string().min(1)).min(1, 'name at least one file or directory'),
 });
 export type ImportOptions = z.infer<typeof OptionsSchema>;

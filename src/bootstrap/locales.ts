@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { z } from 'zod';
 
 export const LOCALES = [
   { code: 'en', name: 'English (en)' },
@@ -19,3 +20,8 @@ export async function ensureLocales(strapi: Core.Strapi): Promise<void> {
     await locales.setDefaultLocale({ code: DEFAULT_LOCALE });
   }
 }
+
+/** A locale code the newsroom publishes in, for every edge that takes one (CLI, query strings). */
+export const LocaleCode = z.enum(LOCALES.map((l) => l.code) as [string, ...string[]], {
+  errorMap: () => ({ message: `locale must be one of ${LOCALES.map((l) => l.code).join(', ')}` }),
+});

@@ -43,7 +43,7 @@ const NOT_STORED = new Set(['set-cookie', 'date', 'connection', 'keep-alive', 't
  * Surrogate-Key/Cache-Tag for a CDN, and the server-side response cache (filled here, answered
  * by the fast path ahead of Koa). Authenticated or draft answers are `private, no-store`.
  */
-export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
+export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
   const settings = cacheSettings();
   const fills = new Map<string, Promise<void>>();
   return async (ctx: KoaContext, next: () => Promise<void>) => {
@@ -152,7 +152,6 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
       ctx.status = 304;
       ctx.body = null;
     }
-    void strapi;
   };
 };
 

@@ -31,7 +31,7 @@ let publicAuth: Promise<Auth> | null = null;
  * The auth of an anonymous request (the users-permissions Public role), so the projection is
  * sanitized exactly as a public response is.
  */
-function anonymousAuth(strapi: Core.Strapi): Promise<Auth> {
+function anonymousAuth(): Promise<Auth> {
   publicAuth ??= (async () => {
     // The plugin exports no entry for its strategy: load the file beside its server entry.
     const serverEntry = require.resolve('@strapi/plugin-users-permissions/strapi-server');
@@ -43,7 +43,6 @@ function anonymousAuth(strapi: Core.Strapi): Promise<Auth> {
     const result = await strategy.authenticate({ request: { header: {} }, state: {} });
     return { strategy, credentials: null, ability: result.ability ?? null };
   })();
-  void strapi;
   return publicAuth;
 }
 
@@ -64,7 +63,7 @@ export async function refreshArticle(strapi: Core.Strapi, documentId: string, lo
       await table().where({ document_id: documentId, locale: code }).delete();
       continue;
     }
-    const sanitized = await strapi.contentAPI.sanitize.output(article, strapi.contentType(ARTICLE_UID), { auth: await anonymousAuth(strapi) });
+    const sanitized = await strapi.contentAPI.sanitize.output(article, strapi.contentType(ARTICLE_UID), { auth: await anonymousAuth() });
     const json = JSON.stringify(sanitized);
     await table()
       .insert({ document_id: documentId, locale: code, slug: (article as { slug?: string }).slug ?? null, json, updated_at: new Date() })

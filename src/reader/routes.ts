@@ -3,11 +3,10 @@ import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { loadArticle } from '../articles/load';
-import { LOCALES } from '../bootstrap/locales';
+import { LocaleCode } from '../bootstrap/locales';
 import { publicUrl, readEnv } from '../env';
 import { escapeHtml, renderArticlePage } from '../representations/html';
 
-const LocaleCode = z.enum(LOCALES.map((l) => l.code) as [string, ...string[]]);
 const PageQuery = z.object({ locale: LocaleCode.default('en') }).strict();
 const PreviewQuery = z
   .object({ locale: LocaleCode.default('en'), status: z.enum(['draft', 'published']).default('draft'), secret: z.string().max(200) })

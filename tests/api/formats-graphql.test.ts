@@ -1,9 +1,8 @@
+import { publishBundledStory } from '../helpers/stories';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { writeStory } from '../../src/importer/write-story';
-import { parseStory } from '../../src/story';
 import { json } from '../helpers/http';
 import { startApp, type TestApp } from '../helpers/strapi';
 
@@ -14,9 +13,7 @@ let documentId: string;
 
 beforeAll(async () => {
   app = await startApp();
-  const parsed = parseStory(readFileSync(join(ROOT, 'data', 'stories', '000_2783d38fba8e7824.txt'), 'utf8'), '000_2783d38fba8e7824.txt');
-  if (!parsed.ok) throw new Error(parsed.error.message);
-  await writeStory(app.strapi, parsed.story, { locale: 'en', status: 'published', force: false });
+  await publishBundledStory(app.strapi);
   documentId = (await json(await fetch(`${app.baseUrl}/api/articles`))).data[0].documentId;
 });
 afterAll(async () => {

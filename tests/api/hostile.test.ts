@@ -6,11 +6,9 @@
  * Every answer is checked for the same invariants (see `checkInvariants`): never 5xx, never the
  * draft's headline, never a private field name, Strapi's error shape on JSON errors.
  */
+import { publishBundledStory, publishStory } from '../helpers/stories';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeStory } from '../../src/importer/write-story';
-import { parseStory } from '../../src/story';
 import { startApp, type TestApp } from '../helpers/strapi';
 import type { Json } from '../helpers/http';
 
@@ -427,13 +425,8 @@ const CASES: Case[] = [
 
 beforeAll(async () => {
   app = await startApp();
-  const text = readFileSync(join(__dirname, '..', '..', 'data', 'stories', '000_2783d38fba8e7824.txt'), 'utf8');
-  const parsed = parseStory(text, '000_2783d38fba8e7824.txt');
-  if (!parsed.ok) throw new Error(parsed.error.message);
-  await writeStory(app.strapi, parsed.story, { locale: 'en', status: 'published', force: false });
-  const other = parseStory('Later story\n\nA caption. Credit: Getty Images\n\nBody text.\n', 'later.txt');
-  if (!other.ok) throw new Error(other.error.message);
-  await writeStory(app.strapi, other.story, { locale: 'en', status: 'published', force: false });
+  await publishBundledStory(app.strapi);
+  await publishStory(app.strapi, 'Later story\n\nA caption. Credit: Getty Images\n\nBody text.\n', 'later.txt');
   // One unpublished draft with a recognisable headline.
   const draft = (await app.strapi.documents(ARTICLE).create({ locale: 'en', data: { headline: DRAFT_HEADLINE, standfirst: 'Not for readers yet.' } } as never)) as unknown as {
     documentId: string;

@@ -9,7 +9,6 @@ import { sql } from '../helpers/database';
 import { json } from '../helpers/http';
 import { startApp, type TestApp } from '../helpers/strapi';
 
-const BUNDLED = join(__dirname, '..', '..', 'data', 'stories', '000_2783d38fba8e7824.txt');
 const ARTICLE = 'api::article.article';
 let app: TestApp;
 let dir: string;

@@ -1,7 +1,4 @@
-import { writeStory } from '../../src/importer/write-story';
-import { parseStory } from '../../src/story';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { publishBundledStory, publishStory } from '../helpers/stories';
 import { strapi as strapiClient } from '@strapi/client';
 import { json } from '../helpers/http';
 import { startApp, type TestApp } from '../helpers/strapi';
@@ -17,14 +14,9 @@ const get = async (path: string) => {
 
 beforeAll(async () => {
   app = await startApp();
-  const text = readFileSync(join(__dirname, '..', '..', 'data', 'stories', '000_2783d38fba8e7824.txt'), 'utf8');
-  const parsed = parseStory(text, '000_2783d38fba8e7824.txt');
-  if (!parsed.ok) throw new Error(parsed.error.message);
-  await writeStory(app.strapi, parsed.story, { locale: 'en', status: 'published', force: false });
-  const other = parseStory('Later story\n\nA caption. Credit: Getty Images\n\nBody text.\n', 'later.txt');
-  if (!other.ok) throw new Error(other.error.message);
-  await new Promise((r) => setTimeout(r, 20));
-  await writeStory(app.strapi, other.story, { locale: 'en', status: 'published', force: false });
+  await publishBundledStory(app.strapi);
+  await new Promise((r) => setTimeout(r, 20)); // a later firstPublishedAt
+  await publishStory(app.strapi, 'Later story\n\nA caption. Credit: Getty Images\n\nBody text.\n', 'later.txt');
   documentId = (await get(`/api/articles?filters[slug][$eq]=${SLUG}`)).body.data[0].documentId;
 });
 afterAll(async () => {

@@ -2,12 +2,12 @@ import { factories } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { loadArticle } from '../../../articles/load';
-import { LOCALES } from '../../../bootstrap/locales';
+import { LocaleCode } from '../../../bootstrap/locales';
 import { publicUrl, readEnv } from '../../../env';
 import { toJsonLd } from '../../../representations/jsonld';
 import { toNinjs } from '../../../representations/ninjs';
 
-const FormatQuery = z.object({ locale: z.enum(LOCALES.map((l) => l.code) as [string, ...string[]]).default('en') }).strict();
+const FormatQuery = z.object({ locale: LocaleCode.default('en') }).strict();
 
 export default factories.createCoreController('api::article.article', ({ strapi }) => {
   const base = publicUrl(readEnv());

@@ -1,7 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import { narrowPopulate } from '../../../articles/populate';
 import { checkListQuery } from '../../../articles/query-rules';
-import { LOCALES } from '../../../bootstrap/locales';
+import { LocaleCode } from '../../../bootstrap/locales';
+import { hasShapeHeader } from '../../../cache/policy';
 import { readArticle } from '../../../read-model/projection';
 
 interface RouteContext {
@@ -13,15 +14,13 @@ interface RouteContext {
   type: string;
 }
 
-const LOCALE_CODES = new Set<string>(LOCALES.map((l) => l.code));
-// Headers that change the response's shape: such requests take the core path.
-const SHAPE_HEADERS = ['authorization', 'strapi-response-format', 'strapi-encode-source-maps'];
 
 /** The requests the read model answers as the core controller would: one article by slug or id. */
 function readModelQuery(ctx: RouteContext, list: boolean): { slug: string } | { documentId: string } | null {
-  if (SHAPE_HEADERS.some((name) => ctx.request.headers[name] !== undefined)) return null;
+  // Credentials or a header that changes the response's shape: the core path answers.
+  if (ctx.request.headers.authorization !== undefined || hasShapeHeader(ctx.request.headers)) return null;
   const keys = Object.keys(ctx.query).filter((key) => key !== 'locale');
-  if (ctx.query.locale !== undefined && !(typeof ctx.query.locale === 'string' && LOCALE_CODES.has(ctx.query.locale))) return null;
+  if (ctx.query.locale !== undefined && !LocaleCode.safeParse(ctx.query.locale).success) return null;
   if (!list) return keys.length === 0 && ctx.params.id ? { documentId: ctx.params.id } : null;
   if (keys.length !== 1 || keys[0] !== 'filters') return null;
   const filters = ctx.query.filters as Record<string, unknown> | undefined;
