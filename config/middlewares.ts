@@ -1,3 +1,5 @@
+import { corsOrigins } from '../src/cache/policy';
+
 export default [
   'strapi::logger',
   // Methods and URLs nothing can answer (TRACE, NUL bytes): refused before any work.
@@ -10,10 +12,7 @@ export default [
     name: 'strapi::cors',
     config: {
       // CORS_ORIGINS (comma-separated); by default the service's own PUBLIC_URL origin.
-      origin: (process.env.CORS_ORIGINS ?? new URL(process.env.PUBLIC_URL ?? 'http://localhost:1337').origin)
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean),
+      origin: corsOrigins(),
     },
   },
   'strapi::poweredBy',

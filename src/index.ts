@@ -9,13 +9,12 @@ import { ensurePublicPermissions } from './bootstrap/permissions';
 import { ensureArticleWebhook } from './bootstrap/webhooks';
 import { startClusterBus, stopClusterBus } from './cache/cluster-bus';
 import { installFastPath } from './cache/install';
-import { cacheInvalidation } from './cache/invalidation';
 import { countMemo } from './cache/count-memo';
 import { rememberPublicPermissions } from './cache/public-permissions';
 import { databaseConnection, readEnv } from './env';
 import { registerReaderRoutes } from './reader/routes';
-import { backfill } from './read-model/projection';
-import { readModelSync } from './read-model/sync';
+import { installPublicView } from './public-view';
+import { rebuildMissingRows } from './read-model/sync';
 import { registerRevisionRoutes } from './revisions/admin-routes';
 import { acquireBootLock, releaseBootLock } from './runtime/boot-lock';
 import { registerReadiness } from './runtime/health';
@@ -33,11 +32,9 @@ export default {
       );
     }
 
-    // Outermost first: the purge runs after the article rules have finished their writes.
-    strapi.documents.use(cacheInvalidation(strapi));
-    strapi.documents.use(readModelSync(strapi));
+    // Outermost first: the guard sets who is reading (or writing) before the article rules run.
     strapi.documents.use(draftGuard(strapi));
-    strapi.documents.use(countMemo()); // inside the guard: keyed on the status it settled
+    strapi.documents.use(countMemo(strapi)); // inside the guard: keyed on the status it settled
     strapi.documents.use(articleDocumentRules(strapi));
     registerRevisionRoutes(strapi);
     registerReaderRoutes(strapi);
@@ -59,16 +56,16 @@ export default {
     } finally {
       await releaseBootLock();
     }
+    // After the boot's own writes (permissions, accounts): from here every write is captured.
+    installPublicView(strapi);
     installFastPath(strapi);
     rememberPublicPermissions(strapi); // after ensurePublicPermissions: starts from the settled role
     installRequestTracker(strapi.server.httpServer);
     installGracefulShutdown(strapi, env.SHUTDOWN_TIMEOUT ?? 25);
     await startClusterBus(env.REDIS_URL, (line) => strapi.log.info(line));
-    // Articles published before the read model existed: built without holding up the boot.
-    void backfill(strapi).then(
-      (built) => built > 0 && strapi.log.info(`read model: built ${built} missing article row(s)`),
-      (error: Error) => strapi.log.warn(`read model backfill: ${error.message}`)
-    );
+    // Rows missing (from before the read model, or dropped and not yet rebuilt): built without
+    // holding up the boot.
+    rebuildMissingRows(strapi);
   },
 
   async destroy() {

@@ -1,11 +1,17 @@
-import type { Modules } from '@strapi/strapi';
+import type { Core, Modules } from '@strapi/strapi';
 import { ARTICLE_UID } from '../articles/constants';
+import { listTag } from '../public-view/models';
+import { currentReadTags, publishedOnly } from '../public-view/scope';
 import { onAnyInvalidation } from './invalidation';
+import { cacheSettings } from './policy';
+
+const ARTICLE_LIST_TAG = listTag('article');
 
 type Middleware = Modules.Documents.Middleware.Middleware;
 
 const MAX_ENTRIES = 1000;
-const counts = new Map<string, number>();
+const counts = new Map<string, { total: number; expiresAt: number }>();
+const TTL_MS = cacheSettings().CACHE_TTL * 1000;
 let generation = 0;
 
 onAnyInvalidation(() => {
@@ -16,21 +22,26 @@ onAnyInvalidation(() => {
 /**
  * List totals without a full count per request: a published list's `total` counts every
  * matching row (O(articles) at 100,000 of them). Totals are remembered per query until any
- * article or credit changes here or on another instance (the same purge as the response cache).
+ * article or credit changes here or on another instance (the same purge as the response cache),
+ * and for CACHE_TTL at most.
  */
-export function countMemo(): Middleware {
+export function countMemo(strapi: Core.Strapi): Middleware {
   return async (ctx, next) => {
     if (ctx.action !== 'count' || ctx.uid !== ARTICLE_UID) return next();
     const params = ctx.params as { status?: string };
     if (params.status !== 'published') return next();
-    const key = JSON.stringify(ctx.params);
+    // A public count sees published relations only (the query guard): not the admin's count.
+    const key = `${publishedOnly(strapi)} ${JSON.stringify(ctx.params)}`;
     const known = counts.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined && Date.now() < known.expiresAt) {
+      currentReadTags()?.add(ARTICLE_LIST_TAG); // what the count would have recorded
+      return known.total;
+    }
     const started = generation;
     const result = await next();
     if (typeof result === 'number' && started === generation) {
       if (counts.size >= MAX_ENTRIES) counts.clear();
-      counts.set(key, result);
+      counts.set(key, { total: result, expiresAt: Date.now() + TTL_MS });
     }
     return result;
   };

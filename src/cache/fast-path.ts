@@ -1,7 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { cacheKey, GRAPHQL_BODY_LIMIT, graphqlCacheKey, hasShapeHeader, isCacheableGet, PUBLIC_CACHE_CONTROL, RAW_BODY } from './policy';
-import type { CachedResponse } from './response-cache';
-import { etagMatches, type ResponseCache } from './response-cache';
+import { etagMatches, type CachedResponse, type ResponseCache } from './response-cache';
 
 export type Gate = { usable(): boolean };
 
@@ -22,7 +21,7 @@ export function withFastPath(cache: ResponseCache, gate: Gate, next: RequestList
           res.end();
           return;
         }
-        res.writeHead(entry.status, entry.headers);
+        res.writeHead(entry.status, entry.hitHeaders);
         res.end(req.method === 'HEAD' ? undefined : entry.body);
         return;
       }
@@ -31,7 +30,7 @@ export function withFastPath(cache: ResponseCache, gate: Gate, next: RequestList
       readBody(req).then(
         (raw) => {
           const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
-          let entry: CachedResponse | undefined;
+          let entry: ReturnType<ResponseCache['get']>;
           try {
             entry = cache.get(graphqlCacheKey(url, origin, JSON.parse(raw.toString('utf8'))));
           } catch {
@@ -49,13 +48,13 @@ export function withFastPath(cache: ResponseCache, gate: Gate, next: RequestList
   };
 }
 
-function answer(req: IncomingMessage, res: ServerResponse, entry: CachedResponse): void {
+function answer(req: IncomingMessage, res: ServerResponse, entry: CachedResponse & { hitHeaders: Record<string, string | string[]> }): void {
   if (etagMatches(req.headers['if-none-match'], entry.etag)) {
     res.writeHead(304, notModifiedHeaders(entry.headers));
     res.end();
     return;
   }
-  res.writeHead(entry.status, entry.headers);
+  res.writeHead(entry.status, entry.hitHeaders);
   res.end(entry.body);
 }
 

@@ -4,6 +4,11 @@ import { z } from 'zod';
 const CacheEnv = z.object({
   CACHE_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(5000),
+  // Bytes held by the response cache: bodies, headers and keys.
+  CACHE_MAX_BYTES: z.coerce.number().int().min(1024).default(128 * 1024 * 1024),
+  // The longest an answer is served from this process's cache: a purge that never arrived (a
+  // lost Redis message) cannot keep old text longer than this.
+  CACHE_TTL: z.coerce.number().int().min(1).max(86_400).default(300),
   SURROGATE_MAX_AGE: z.coerce.number().int().min(0).default(60),
   SURROGATE_STALE_WHILE_REVALIDATE: z.coerce.number().int().min(0).default(30),
 });
@@ -27,16 +32,72 @@ export function surrogateControl(settings: CacheSettings): string {
   return `max-age=${settings.SURROGATE_MAX_AGE}, stale-while-revalidate=${settings.SURROGATE_STALE_WHILE_REVALIDATE}`;
 }
 
-const CACHEABLE_GET = /^\/(api\/articles|api\/image-credits|news\/)/;
+const CACHEABLE_GET = /^\/(api\/articles|api\/image-credits|news\/|graphql\?)/;
 
 /** GET/HEAD paths whose public answers are shared by every reader. */
 export function isCacheableGet(url: string): boolean {
   return CACHEABLE_GET.test(url);
 }
 
-/** One cache entry per URL and Origin (CORS answers differ by Origin). */
+/** Origins CORS answers (CORS_ORIGINS, comma-separated; by default PUBLIC_URL's origin). */
+export function corsOrigins(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.CORS_ORIGINS ?? new URL(env.PUBLIC_URL ?? 'http://localhost:1337').origin)
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+}
+
+let allowedOrigins: Set<string> | undefined;
+
+/**
+ * The Origin part of a cache key: an origin CORS allows gets its own entry (its answer carries
+ * Access-Control-Allow-Origin); any other origin gets the same answer as no origin, and the same
+ * entry, so random Origin values cannot multiply entries.
+ */
+export function cacheOrigin(origin: string | undefined): string {
+  if (origin === undefined) return '';
+  allowedOrigins ??= new Set(corsOrigins());
+  return !allowedOrigins.has('*') && allowedOrigins.has(origin) ? origin : '';
+}
+
+const normalized = new Map<string, string>();
+const NORMALIZED_MEMO = 10_000;
+
+/**
+ * One form per request URL, as Strapi reads it: path segments and query parameters percent-
+ * decoded, parameters ordered by name (repeated names keep their order), so `?b=1&a=2` and
+ * `?a=2&b=1`, or `%5B` and `[`, share one entry.
+ */
+export function normalizeUrl(url: string): string {
+  const known = normalized.get(url);
+  if (known !== undefined) return known;
+  const mark = url.indexOf('?');
+  const path = (mark < 0 ? url : url.slice(0, mark))
+    .split('/')
+    .map((segment) => encodeURIComponent(safeDecode(segment)))
+    .join('/');
+  let query = '';
+  if (mark >= 0) {
+    const params = [...new URLSearchParams(url.slice(mark + 1))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    query = params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+  }
+  const result = query ? `${path}?${query}` : path;
+  if (normalized.size >= NORMALIZED_MEMO) normalized.clear();
+  normalized.set(url, result);
+  return result;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** One cache entry per normalised URL and Origin (CORS answers differ by allowed Origin). */
 export function cacheKey(method: 'GET' | 'POST', url: string, origin: string | undefined, bodyHash = ''): string {
-  return `${method} ${url}\n${origin ?? ''}\n${bodyHash}`;
+  return `${method} ${normalizeUrl(url)}\n${cacheOrigin(origin)}\n${bodyHash}`;
 }
 
 /** A GraphQL POST is keyed on its parsed body, so both cache layers compute the same key. */

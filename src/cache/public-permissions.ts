@@ -1,15 +1,14 @@
 import type { Core } from '@strapi/strapi';
-import { invalidate, onAnyInvalidation, TAG_PERMISSIONS } from './invalidation';
+import { onAnyInvalidation } from './invalidation';
 import { resetAnonymousAuth } from '../read-model/projection';
 
 const TTL_MS = 5000;
-const PERMISSION_MODELS = ['plugin::users-permissions.permission', 'plugin::users-permissions.role'];
 
 /**
  * Every anonymous request makes users-permissions read the Public role's permissions from the
  * database (one query of the two a read-model hit costs). They are remembered here and forgotten
- * when a permission or role changes on this instance (database lifecycles) or another (the purge
- * travels over the cluster bus), and at the latest after 5 s.
+ * when a permission or role changes on this instance or another (the purge travels over the
+ * cluster bus), and at the latest after 5 s.
  */
 export function rememberPublicPermissions(strapi: Core.Strapi): void {
   const service = strapi.plugin('users-permissions').service('permission') as { findPublicPermissions(): Promise<unknown[]> };
@@ -31,15 +30,6 @@ export function rememberPublicPermissions(strapi: Core.Strapi): void {
     }
     return remembered;
   };
+  // A permission or role change (captured with every other write, src/public-view) purges all.
   onAnyInvalidation(forget);
-  const changed = () => invalidate([TAG_PERMISSIONS]);
-  strapi.db.lifecycles.subscribe({
-    models: PERMISSION_MODELS,
-    afterCreate: changed,
-    afterCreateMany: changed,
-    afterUpdate: changed,
-    afterUpdateMany: changed,
-    afterDelete: changed,
-    afterDeleteMany: changed,
-  });
 }

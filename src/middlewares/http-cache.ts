@@ -14,15 +14,17 @@ import {
   responseCache,
   strongEtag,
   surrogateControl,
-  tagsOf,
 } from '../cache';
 import { notModifiedHeaders } from '../cache/fast-path';
 import { scrubGraphqlErrors } from '../graphql/limits';
+import { graphqlGetRequest, operationType, type GraphqlRequest } from '../graphql/operation';
+import { ReadTags, recordReads } from '../public-view/scope';
 
 interface KoaContext {
   req: NodeJS.ReadableStream;
   method: string;
   url: string;
+  query: Record<string, unknown>;
   path: string;
   status: number;
   body: unknown;
@@ -35,23 +37,27 @@ interface KoaContext {
 }
 
 // Response headers that belong to one answer, not to a stored copy.
-const NOT_STORED = new Set(['set-cookie', 'date', 'connection', 'keep-alive', 'transfer-encoding']);
+const NOT_STORED = new Set(['set-cookie', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'x-cache']);
 
 /**
  * HTTP caching for public reads (REST articles and credits, formats, reader pages, GraphQL
- * queries): a strong ETag with 304s, Cache-Control for browsers, Surrogate-Control and
- * Surrogate-Key/Cache-Tag for a CDN, and the server-side response cache (filled here, answered
- * by the fast path ahead of Koa). Authenticated or draft answers are `private, no-store`.
+ * queries over POST and GET): a strong ETag with 304s, Cache-Control for browsers,
+ * Surrogate-Control and Surrogate-Key/Cache-Tag for a CDN, and the server-side response cache
+ * (filled here, answered by the fast path ahead of Koa). The tags are those of the documents and
+ * lists whose rows were read to make the answer (recorded by the public view's query guard as
+ * the rows are read). Authenticated or draft answers are `private, no-store`; mutations and
+ * answers with errors are never stored.
  */
 export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
   const settings = cacheSettings();
   const fills = new Map<string, Promise<void>>();
   return async (ctx: KoaContext, next: () => Promise<void>) => {
-    const isGraphql = ctx.path === '/graphql' && ctx.method === 'POST';
+    const isGraphqlPost = ctx.path === '/graphql' && ctx.method === 'POST';
     const isRead = (ctx.method === 'GET' || ctx.method === 'HEAD') && isCacheableGet(ctx.url);
-    if (!isRead && !isGraphql) return next();
+    if (!isRead && !isGraphqlPost) return next();
+    const isGraphql = isGraphqlPost || ctx.path === '/graphql';
 
-    if (isGraphql) {
+    if (isGraphqlPost) {
       // The GraphQL route parses its body after the global middlewares: parse it here so the
       // query can be the cache key (its parser skips a body that is already parsed).
       const parsed = await readJsonBody(ctx);
@@ -63,9 +69,10 @@ export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
     }
     const credentials = Boolean(ctx.request.headers.authorization);
     const origin = typeof ctx.request.headers.origin === 'string' ? ctx.request.headers.origin : undefined;
-    const key = isGraphql ? graphqlCacheKey(ctx.url, origin, ctx.request.body) : cacheKey('GET', ctx.url, origin);
-    // A GraphQL request whose body we could not read is never keyed on "no body".
-    const usesCache = settings.CACHE_ENABLED && cacheGate.usable() && !credentials && !hasShapeHeader(ctx.request.headers) && (!isGraphql || ctx.request.body !== undefined);
+    const key = isGraphqlPost ? graphqlCacheKey(ctx.url, origin, ctx.request.body) : cacheKey('GET', ctx.url, origin);
+    // Only a query is shared: a mutation runs every time (Apollo refuses mutations over GET).
+    const sharable = !isGraphql || operationType(isGraphqlPost ? (ctx.request.body as GraphqlRequest | undefined) : graphqlGetRequest(ctx.query)) === 'query';
+    const usesCache = settings.CACHE_ENABLED && cacheGate.usable() && !credentials && !hasShapeHeader(ctx.request.headers) && sharable;
 
     if (usesCache) {
       // Right after a purge, many readers miss at once: they wait for the first one's answer
@@ -80,7 +87,7 @@ export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
           ctx.body = null;
           return;
         }
-        for (const [name, value] of Object.entries(hit.headers)) if (name !== 'content-length') ctx.set(name, String(value));
+        for (const [name, value] of Object.entries(hit.hitHeaders)) if (name !== 'content-length') ctx.set(name, String(value));
         ctx.status = hit.status;
         ctx.body = hit.body;
         return;
@@ -92,8 +99,9 @@ export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
     if (usesCache && !fills.has(key)) {
       fills.set(key, new Promise<void>((resolve) => (filled = resolve)));
     }
+    const read = new ReadTags();
     try {
-      await next();
+      await recordReads(read, next);
     } finally {
       if (fills.has(key)) {
         // released after this response is stored (below) or on any early return
@@ -118,7 +126,7 @@ export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
       return;
     }
     if (ctx.status !== 200 || ctx.body === null || ctx.body === undefined) return;
-    if (isGraphql && hasGraphqlErrors(ctx.body)) {
+    if (isGraphql && (!sharable || hasGraphqlErrors(ctx.body))) {
       ctx.set('Cache-Control', 'no-store');
       return;
     }
@@ -128,7 +136,7 @@ export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
     const text = parsed !== undefined ? JSON.stringify(parsed) : ctx.body;
     const body = Buffer.isBuffer(text) ? text : Buffer.from(String(text));
     const etag = strongEtag(body);
-    const tags = tagsOf(parsed ?? safeJson(body), ctx.url);
+    const tags = read.list();
     if (parsed !== undefined) ctx.type = ctx.type || 'application/json';
     ctx.set('ETag', etag);
     ctx.set('Cache-Control', PUBLIC_CACHE_CONTROL);
@@ -146,6 +154,7 @@ export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
       }
       headers['content-length'] = String(body.length);
       responseCache.set(key, { status: 200, headers, body, etag, tags }, generation);
+      ctx.set('X-Cache', 'miss');
     }
 
     if (etagMatches(header(ctx, 'if-none-match'), etag)) {

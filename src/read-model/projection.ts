@@ -2,13 +2,16 @@ import { dirname, join } from 'node:path';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { ARTICLE_POPULATE, ARTICLE_UID } from '../articles/constants';
+import { ReadTags, recordReads } from '../public-view/scope';
 
 /**
  * The read model: each published article (per locale) as the public REST API shows it, written
- * at publish time into `article_read_model`, so reading one article is one indexed query
- * instead of the Document Service's dozens. It is design, not cache: kept in step by the
- * Document Service middleware (publish, unpublish, delete of articles; update and delete of
- * credits), and a read that finds no row falls back to the Document Service.
+ * into `article_read_model` in the transaction of any write that changes it, so reading one
+ * article is one indexed query instead of the Document Service's dozens. It is design, not
+ * cache: each row keeps the tags of every document read to build it (the article, its credits,
+ * its image files), and the public view's change capture (src/public-view/changes.ts) rewrites
+ * the rows whose tags a committed write touches. A read that finds no row falls back to the
+ * Document Service.
  */
 export const READ_MODEL_TABLE = 'article_read_model';
 
@@ -18,10 +21,15 @@ export const READ_MODEL_STATEMENTS: readonly string[] = [
      locale varchar(32) NOT NULL,
      slug varchar(255),
      json text NOT NULL,
+     tags text[] NOT NULL DEFAULT '{}',
      updated_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (document_id, locale)
    )`,
   `CREATE INDEX IF NOT EXISTS ${READ_MODEL_TABLE}_slug_idx ON ${READ_MODEL_TABLE} (locale, slug)`,
+  // Rows from before tags were kept cannot be found by what they show: rebuilt by the backfill.
+  `ALTER TABLE ${READ_MODEL_TABLE} ADD COLUMN IF NOT EXISTS tags text[] NOT NULL DEFAULT '{}'`,
+  `DELETE FROM ${READ_MODEL_TABLE} WHERE tags = '{}'`,
+  `CREATE INDEX IF NOT EXISTS ${READ_MODEL_TABLE}_tags_idx ON ${READ_MODEL_TABLE} USING gin (tags)`,
 ];
 
 type Auth = Record<string, unknown>;
@@ -57,8 +65,13 @@ export async function refreshArticle(strapi: Core.Strapi, documentId: string, lo
   const locales = locale
     ? [locale]
     : ((await strapi.db.query(ARTICLE_UID).findMany({ where: { documentId }, select: ['locale'] })) as Array<{ locale: string }>).map((r) => r.locale);
+  // Locales that no longer have a row of this document at all (deleted) lose theirs too.
+  if (!locale) await table().where({ document_id: documentId }).whereNotIn('locale', [...new Set(locales)]).delete();
   for (const code of new Set(locales)) {
-    const article = await strapi.documents(ARTICLE_UID).findOne({ documentId, locale: code, status: 'published', populate: ARTICLE_POPULATE } as never);
+    const read = new ReadTags();
+    const article = await recordReads(read, () =>
+      strapi.documents(ARTICLE_UID).findOne({ documentId, locale: code, status: 'published', populate: ARTICLE_POPULATE } as never)
+    );
     if (!article) {
       await table().where({ document_id: documentId, locale: code }).delete();
       continue;
@@ -66,18 +79,47 @@ export async function refreshArticle(strapi: Core.Strapi, documentId: string, lo
     const sanitized = await strapi.contentAPI.sanitize.output(article, strapi.contentType(ARTICLE_UID), { auth: await anonymousAuth() });
     const json = JSON.stringify(sanitized);
     await table()
-      .insert({ document_id: documentId, locale: code, slug: (article as { slug?: string }).slug ?? null, json, updated_at: new Date() })
+      .insert({ document_id: documentId, locale: code, slug: (article as { slug?: string }).slug ?? null, json, tags: read.list(), updated_at: new Date() })
       .onConflict(['document_id', 'locale'])
       .merge();
   }
 }
 
-export async function removeArticle(strapi: Core.Strapi, documentId: string, locale?: string, trx?: Knex.Transaction): Promise<void> {
-  const table = trx ? strapi.db.connection(READ_MODEL_TABLE).transacting(trx) : strapi.db.connection(READ_MODEL_TABLE);
-  await table.where({ document_id: documentId, ...(locale ? { locale } : {}) }).delete();
+/** The rows built from any of these documents (say, every article showing a renamed credit). */
+export async function rowsShowing(strapi: Core.Strapi, tags: string[], trx?: Knex.Transaction): Promise<Array<{ documentId: string; locale: string }>> {
+  if (tags.length === 0) return [];
+  const query = strapi.db.connection(READ_MODEL_TABLE).select('document_id', 'locale').whereRaw('tags && ?::text[]', [tags]);
+  const rows = (await (trx ? query.transacting(trx) : query)) as Array<{ document_id: string; locale: string }>;
+  return rows.map((row) => ({ documentId: row.document_id, locale: row.locale }));
 }
 
-/** Published articles with no row yet (data from before the read model): built in the background. */
+/** Drops rows: they are rebuilt after the commit (backfill); reads meanwhile use the Document Service. */
+export async function dropRows(strapi: Core.Strapi, rows: Array<{ documentId: string; locale: string }> | 'all', trx?: Knex.Transaction): Promise<void> {
+  const query = strapi.db.connection(READ_MODEL_TABLE);
+  const scoped = trx ? query.transacting(trx) : query;
+  if (rows === 'all') {
+    await scoped.delete();
+    return;
+  }
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    await (trx ? strapi.db.connection(READ_MODEL_TABLE).transacting(trx) : strapi.db.connection(READ_MODEL_TABLE))
+      .whereIn(['document_id', 'locale'], chunk.map((row) => [row.documentId, row.locale]))
+      .delete();
+  }
+}
+
+/**
+ * One writer of a document's rows at a time (a publish and a background rebuild of the same
+ * article): held to the end of the transaction, taken in one order so two writers never deadlock.
+ */
+export async function lockDocuments(strapi: Core.Strapi, documentIds: string[], trx: Knex.Transaction): Promise<void> {
+  for (const id of [...new Set(documentIds)].sort()) {
+    await strapi.db.connection.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`news-read-model:${id}`]).transacting(trx);
+  }
+}
+
+/** Published articles with no row yet (dropped by a wide change, or from before the read model). */
 export async function backfill(strapi: Core.Strapi, limit = 100_000): Promise<number> {
   const missing = (await strapi.db.connection.raw(
     `SELECT DISTINCT a.document_id, a.locale FROM articles a
@@ -85,20 +127,26 @@ export async function backfill(strapi: Core.Strapi, limit = 100_000): Promise<nu
       WHERE a.published_at IS NOT NULL AND r.document_id IS NULL LIMIT ?`,
     [limit]
   )) as { rows: Array<{ document_id: string; locale: string }> };
-  for (const row of missing.rows) await refreshArticle(strapi, row.document_id, row.locale);
+  for (const row of missing.rows) {
+    // The same lock as a publish takes: a rebuild never writes over a newer row.
+    await strapi.db.transaction(async ({ trx }) => {
+      await lockDocuments(strapi, [row.document_id], trx);
+      await refreshArticle(strapi, row.document_id, row.locale, trx);
+    });
+  }
   return missing.rows.length;
 }
 
-/** One article's public JSON by slug or documentId, or undefined when the read model has none. */
+/** One article's public JSON by slug or documentId, with the tags it was built from. */
 export async function readArticle(
   strapi: Core.Strapi,
   where: { slug: string } | { documentId: string },
   locale: string
-): Promise<string | undefined> {
+): Promise<{ json: string; tags: string[] } | undefined> {
   const row = (await strapi.db
     .connection(READ_MODEL_TABLE)
-    .select('json')
+    .select('json', 'tags')
     .where('slug' in where ? { locale, slug: where.slug } : { locale, document_id: where.documentId })
-    .first()) as { json: string } | undefined;
-  return row?.json;
+    .first()) as { json: string; tags: string[] } | undefined;
+  return row;
 }

@@ -1,50 +1,71 @@
-import type { Core, Modules } from '@strapi/strapi';
-import { ARTICLE_UID, CREDIT_UID } from '../articles/constants';
+import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
-import { refreshArticle, removeArticle } from './projection';
-
-type Middleware = Modules.Documents.Middleware.Middleware;
+import { ARTICLE_UID } from '../articles/constants';
+import type { ChangeSet } from '../public-view/changes';
+import { documentTag } from '../public-view/models';
+import { backfill, dropRows, lockDocuments, refreshArticle, rowsShowing } from './projection';
 
 /**
- * Keeps the read model in step with every write that changes what the public sees. Inside a
- * caller's transaction (the importer, the admin's publish) the rows are rebuilt in that same
- * transaction: they commit or roll back with the write. The response cache is purged after
- * this, by the cache middleware around it.
+ * How many read-model rows one write rewrites in its own transaction. A change shown by more
+ * (renaming the "AP" credit of 10,000 photos) drops the rest in that transaction and rebuilds
+ * them after the commit: until then those reads take the Document Service path, never old text.
  */
-export function readModelSync(strapi: Core.Strapi): Middleware {
-  return async (ctx, next) => {
-    const articleChange = ctx.uid === ARTICLE_UID && ['publish', 'unpublish', 'delete'].includes(ctx.action);
-    const creditChange = ctx.uid === CREDIT_UID && ['update', 'delete'].includes(ctx.action);
-    if (!articleChange && !creditChange) return next();
+export const SYNC_LIMIT = 200;
 
-    const params = ctx.params as { documentId?: string; locale?: string };
-    // Which published articles show this credit, read before a delete removes the links.
-    const affected = creditChange && params.documentId ? await articlesShowingCredit(strapi, params.documentId) : [];
-    const result = await next();
-
-    const locale = params.locale === '*' ? undefined : (params.locale ?? (await strapi.plugin('i18n').service('locales').getDefaultLocale()));
-    const documentId = params.documentId ?? (result as { documentId?: string } | null)?.documentId;
-    const work = async (trx?: Knex.Transaction) => {
-      if (articleChange && documentId) {
-        if (ctx.action === 'delete') await removeArticle(strapi, documentId, locale, trx);
-        else await refreshArticle(strapi, documentId, locale, trx);
-      }
-      for (const row of affected) await refreshArticle(strapi, row.documentId, row.locale, trx);
-    };
-    if (strapi.db.inTransaction()) {
-      await strapi.db.transaction(async ({ trx }) => work(trx));
-    } else {
-      await work();
-    }
-    return result;
-  };
+interface Target {
+  documentId: string;
+  locale?: string;
 }
 
-async function articlesShowingCredit(strapi: Core.Strapi, creditDocumentId: string): Promise<Array<{ documentId: string; locale: string }>> {
-  const credit = (await strapi.db.query(CREDIT_UID).findOne({ where: { documentId: creditDocumentId }, select: ['id'] })) as { id: number } | null;
-  if (!credit) return [];
-  return (await strapi.db.query(ARTICLE_UID).findMany({
-    where: { credits: { id: credit.id }, publishedAt: { $notNull: true } },
-    select: ['documentId', 'locale'],
-  })) as Array<{ documentId: string; locale: string }>;
+/**
+ * Rewrites, inside the write's transaction, every read-model row the change affects: each
+ * changed article (all its locales: a publish, an unpublish, a delete), and each row built from a
+ * changed document (a credit renamed, an image file edited). Returns whether rows were dropped
+ * and must be rebuilt after the commit.
+ */
+export async function rewriteReadModel(strapi: Core.Strapi, changes: ChangeSet, trx: Knex.Transaction): Promise<boolean> {
+  if (changes.permissions) {
+    // What the public may read changed: every row is rebuilt under the new permissions.
+    await dropRows(strapi, 'all', trx);
+    return true;
+  }
+  const articles = changes.ids(ARTICLE_UID);
+  const shown = [...changes.documents].filter(([uid]) => uid !== ARTICLE_UID).flatMap(([, ids]) => [...ids].map(documentTag));
+  const changedArticles = new Set(articles);
+  const showing = (await rowsShowing(strapi, shown, trx)).filter((row) => !changedArticles.has(row.documentId));
+
+  const targets: Target[] = [...articles.map((documentId) => ({ documentId })), ...showing];
+  let rebuildLater = false;
+  if (targets.length > SYNC_LIMIT) {
+    const later = targets.splice(Math.max(SYNC_LIMIT, articles.length)) as Array<Required<Target>>;
+    await dropRows(strapi, later, trx);
+    rebuildLater = later.length > 0;
+  }
+  await lockDocuments(strapi, targets.map((t) => t.documentId), trx);
+  for (const target of targets) await refreshArticle(strapi, target.documentId, target.locale, trx);
+  return rebuildLater;
+}
+
+let rebuilding: Promise<void> | null = null;
+let again = false;
+
+/** Rebuilds missing rows in the background, one run at a time (a run asked for meanwhile follows). */
+export function rebuildMissingRows(strapi: Core.Strapi): void {
+  if (rebuilding) {
+    again = true;
+    return;
+  }
+  rebuilding = (async () => {
+    do {
+      again = false;
+      const built = await backfill(strapi);
+      if (built > 0) strapi.log.info(`read model: rebuilt ${built} row(s)`);
+    } while (again);
+  })()
+    .catch((error: Error) => {
+      strapi.log.warn(`read model rebuild: ${error.message}`);
+    })
+    .finally(() => {
+      rebuilding = null;
+    });
 }

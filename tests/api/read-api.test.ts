@@ -79,13 +79,20 @@ describe('REST: the whole article in one request', () => {
     expect(ap.body.data.map((a: { slug: string }) => a.slug)).toEqual([SLUG]);
   });
 
-  it('status=draft from the public gets the published version', async () => {
+  it('status=draft from the public is refused (400), as GraphQL refuses it; the published version stays', async () => {
     await app.strapi.documents(ARTICLE).update({ documentId, locale: 'en', data: { headline: 'Unpublished edit' } } as never);
-    const { status, body } = await get(`/api/articles/${documentId}?status=draft`);
-    expect(status).toBe(200);
-    expect(body.data.headline).toBe("Putin visits China's 'Little Moscow' as allies continue to discuss trade");
+    const one = await get(`/api/articles/${documentId}?status=draft`);
+    expect(one.status).toBe(400);
+    expect(one.body.error.message).toMatch(/Drafts are not public/);
     const list = await get('/api/articles?status=draft');
+    expect(list.status).toBe(400);
     expect(JSON.stringify(list.body)).not.toContain('Unpublished edit');
+    for (const asked of ['hasPublishedVersion=false', 'publicationFilter=never-published-document']) {
+      expect((await get(`/api/articles?${asked}`)).status).toBe(400);
+    }
+    const published = await get(`/api/articles/${documentId}?status=published`);
+    expect(published.status).toBe(200);
+    expect(published.body.data.headline).toBe("Putin visits China's 'Little Moscow' as allies continue to discuss trade");
   });
 
   it('unknown query keys answer 400 (strictParams)', async () => {

@@ -3,7 +3,11 @@ import { narrowPopulate } from '../../../articles/populate';
 import { checkListQuery } from '../../../articles/query-rules';
 import { LocaleCode } from '../../../bootstrap/locales';
 import { hasShapeHeader } from '../../../cache/policy';
+import { listTag } from '../../../public-view/models';
+import { currentReadTags } from '../../../public-view/scope';
 import { readArticle } from '../../../read-model/projection';
+
+const ARTICLE_LIST_TAG = listTag('article');
 
 interface RouteContext {
   query: Record<string, unknown>;
@@ -42,8 +46,13 @@ export default (config: { list?: boolean } | undefined, { strapi }: { strapi: Co
     const fromReadModel = readModelQuery(ctx, list);
     if (fromReadModel) {
       const locale = typeof ctx.query.locale === 'string' ? ctx.query.locale : 'en';
-      const json = await readArticle(strapi, fromReadModel, locale);
-      if (json) {
+      const row = await readArticle(strapi, fromReadModel, locale);
+      if (row) {
+        const { json } = row;
+        // What the row was built from; a list by slug could also gain another article.
+        const read = currentReadTags();
+        read?.addAll(row.tags);
+        if (list) read?.add(ARTICLE_LIST_TAG);
         ctx.status = 200;
         ctx.type = 'application/json';
         ctx.body = list
