@@ -1,5 +1,10 @@
 import type { Core } from '@strapi/strapi';
+import { LOCALES } from '../src/bootstrap/locales';
+import { costPlugin } from '../src/graphql/cost';
 import { maxFieldsRule } from '../src/graphql/limits';
+
+const DEFAULT_LIMIT = 25;
+const MAX_LIMIT = 100;
 
 export default ({ env }: Core.Config.Shared.ConfigParams) => ({
   'users-permissions': {
@@ -13,14 +18,24 @@ export default ({ env }: Core.Config.Shared.ConfigParams) => ({
       endpoint: '/graphql',
       shadowCRUD: true,
       depthLimit: 10,
-      defaultLimit: 25,
-      maxLimit: 100,
+      defaultLimit: DEFAULT_LIMIT,
+      maxLimit: MAX_LIMIT,
       playgroundAlways: false,
       landingPage: false,
       apolloServer: {
         introspection: true,
-        // Appended to the plugin's own rules (its depth limit stays).
+        // Appended to the plugin's own rules and plugins (its depth limit stays).
         validationRules: [maxFieldsRule(env.int('GRAPHQL_MAX_FIELDS', 500))],
+        // Cost (rows an operation can load) and drafts, checked with the variables before it runs.
+        plugins: [
+          costPlugin({
+            maxCost: env.int('GRAPHQL_MAX_COST', 10_000),
+            defaultLimit: DEFAULT_LIMIT,
+            maxLimit: MAX_LIMIT,
+            localizationFanOut: LOCALES.length - 1,
+            listEstimate: DEFAULT_LIMIT,
+          }),
+        ],
       },
     },
   },

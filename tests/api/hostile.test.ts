@@ -414,7 +414,7 @@ const CASES: Case[] = [
   gql('filter variables naming a private field', 'query ($f: ArticleFiltersInput) { articles(filters: $f) { headline } }', { variables: { f: { importSource: { eq: 'x' } } }, status: [200, 400], check: hasGraphqlErrors }),
   gql('private field in filters literal', '{ articles(filters: { version: { gt: 0 } }) { headline } }', { status: [200, 400], check: hasGraphqlErrors }),
   gql('operationName mismatch', 'query A { __typename }', { operationName: 'B', status: [200, 400], check: hasGraphqlErrors }),
-  gql('draft via status DRAFT', '{ articles(status: DRAFT) { headline slug } article(documentId: "{draftId}", status: DRAFT) { headline } }', { status: 200 }),
+  gql('draft via status DRAFT', '{ articles(status: DRAFT) { headline slug } article(documentId: "{draftId}", status: DRAFT) { headline } }', { status: 400 }),
   gql('NUL in a documentId variable', 'query ($id: ID!) { article(documentId: $id) { headline } }', { variables: { id: 'x\u0000y' }, status: [200, 400] }),
   gql('NUL in a filter literal', '{ articles(filters: { slug: { eq: "a\\u0000b" } }) { headline } }', { status: [200, 400] }),
   gql("SQL in a slug filter", `{ articles(filters: { slug: { eq: "' OR 1=1 --" } }) { headline } }`, { status: 200, check: (r) => expect(r.json.data.articles).toEqual([]) }),
