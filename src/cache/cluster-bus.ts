@@ -22,6 +22,7 @@ export class ClusterBus {
   private publisher: Redis;
   private subscriber: Redis;
   private unsubscribeLocal: () => void;
+  private readonly sending = new Set<Promise<unknown>>();
   connected = false;
 
   constructor(url: string, private readonly log: (line: string) => void) {
@@ -54,10 +55,12 @@ export class ClusterBus {
       if (message.success && message.data.from !== this.instanceId) invalidate(message.data.tags, true);
     });
     this.unsubscribeLocal = onLocalInvalidation((tags) => {
-      this.publisher.publish(CHANNEL, JSON.stringify({ from: this.instanceId, tags })).catch(() => {
+      const sent = this.publisher.publish(CHANNEL, JSON.stringify({ from: this.instanceId, tags })).catch(() => {
         // Peers cannot hear of it: they drop their caches when their own link recovers; meanwhile
         // a failed publish means Redis is down for them too, and they are not caching.
       });
+      this.sending.add(sent);
+      void sent.finally(() => this.sending.delete(sent));
     });
   }
 
@@ -76,6 +79,8 @@ export class ClusterBus {
 
   async stop(): Promise<void> {
     this.unsubscribeLocal();
+    // A short-lived writer (the importer) exits right after its commit: its purges go out first.
+    await Promise.race([Promise.all([...this.sending]), new Promise((r) => setTimeout(r, 2000))]);
     this.publisher.disconnect();
     this.subscriber.disconnect();
   }

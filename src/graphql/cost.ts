@@ -144,7 +144,8 @@ export function costPlugin(settings: CostSettings) {
       return {
         async didResolveOperation(context: GraphqlRequestContext) {
           if (!context.document || !context.operation) return;
-          const isPublic = !canReadDrafts(context.contextValue.state);
+          // Reads: a public caller may not ask for drafts. (A writer's mutation may save one.)
+          const isPublic = context.operation.operation === 'query' && !canReadDrafts(context.contextValue.state);
           const total = operationCost(context.schema, context.document, context.operation, context.request.variables ?? {}, settings, isPublic);
           if (total > settings.maxCost) {
             throw new GraphQLError(
