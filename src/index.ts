@@ -18,7 +18,7 @@ import { rebuildMissingRows } from './read-model/sync';
 import { registerRevisionRoutes } from './revisions/admin-routes';
 import { acquireBootLock, releaseBootLock } from './runtime/boot-lock';
 import { registerReadiness } from './runtime/health';
-import { installGracefulShutdown, installRequestTracker } from './runtime/lifecycle';
+import { installRequestTracker } from './runtime/lifecycle';
 
 export default {
   async register({ strapi }: { strapi: Core.Strapi }) {
@@ -61,7 +61,6 @@ export default {
     installFastPath(strapi);
     rememberPublicPermissions(strapi); // after ensurePublicPermissions: starts from the settled role
     installRequestTracker(strapi.server.httpServer);
-    installGracefulShutdown(strapi, env.SHUTDOWN_TIMEOUT ?? 25);
     await startClusterBus(env.REDIS_URL, (line) => strapi.log.info(line));
     // Rows missing (from before the read model, or dropped and not yet rebuilt): built without
     // holding up the boot.

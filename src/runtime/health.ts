@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { clusterBus } from '../cache/cluster-bus';
-import { requests } from './lifecycle';
+import { drain } from './lifecycle';
 
 async function databaseAnswers(strapi: Core.Strapi): Promise<boolean> {
   try {
@@ -24,14 +24,14 @@ export function registerReadiness(strapi: Core.Strapi): void {
       handler: async (ctx: Context) => {
         const bus = clusterBus();
         const [database, redis] = await Promise.all([databaseAnswers(strapi), bus ? bus.ping() : Promise.resolve(null)]);
-        const ready = database && redis !== false && !requests.draining;
+        const ready = database && redis !== false && !drain.draining;
         ctx.set('Cache-Control', 'no-store');
         ctx.status = ready ? 200 : 503;
         ctx.body = {
           status: ready ? 'ready' : 'unavailable',
           database: database ? 'ok' : 'down',
           redis: redis === null ? 'not configured' : redis ? 'ok' : 'down',
-          ...(requests.draining ? { shutdown: 'draining' } : {}),
+          ...(drain.draining ? { shutdown: 'draining' } : {}),
         };
       },
       config: { auth: false },

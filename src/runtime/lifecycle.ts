@@ -1,73 +1,107 @@
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Core } from '@strapi/strapi';
 
+interface Connection {
+  requests: number;
+  idleSince: number;
+}
+
+// An open connection with no request for this long while draining is closed (it is not about
+// to send one: a client that is keeps its connection busy).
+const IDLE_GRACE_MS = 1000;
+
 /**
- * Requests in flight, counted ahead of everything else, so a shutdown can wait for them.
- * While draining, answers carry `Connection: close` so keep-alive clients move to another
- * instance.
+ * Requests and connections, counted at the HTTP server itself (every request, whichever listener
+ * answers it: the cache fast path ahead of Koa, or Koa), so that a shutdown drains instead of
+ * resetting: it stops accepting, answers what arrives on open connections with
+ * `Connection: close`, closes each connection after its last response (an idle one after a
+ * grace), and reports when none is left.
  */
-export class RequestTracker {
+export class ServerDrain {
   active = 0;
   draining = false;
-  private idle: Array<() => void> = [];
+  private readonly connections = new Map<Socket, Connection>();
+  private readonly responses = new Set<ServerResponse>();
+  private server: Server | null = null;
 
-  wrap(next: RequestListener): RequestListener {
-    return (req: IncomingMessage, res: ServerResponse) => {
-      this.active += 1;
-      if (this.draining) res.setHeader('Connection', 'close');
-      // 'close' follows every response, finished or aborted: one listener is enough.
-      res.once('close', () => {
-        this.active -= 1;
-        if (this.active === 0 && this.idle.length > 0) for (const resolve of this.idle.splice(0)) resolve();
-      });
-      next(req, res);
-    };
+  get open(): number {
+    return this.connections.size;
   }
 
-  /** Resolves when no request is in flight, or after `timeoutMs`. Returns whether it drained. */
-  whenIdle(timeoutMs: number): Promise<boolean> {
-    if (this.active === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.idle.push(() => {
-        clearTimeout(timer);
-        resolve(true);
+  attach(server: Server): void {
+    this.server = server;
+    server.on('connection', (socket: Socket) => {
+      this.connections.set(socket, { requests: 0, idleSince: Date.now() });
+      socket.once('close', () => this.connections.delete(socket));
+    });
+    // Ahead of every other listener: counted (and told to close when draining) before any answer.
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      const connection = this.connections.get(req.socket);
+      this.active += 1;
+      if (connection) connection.requests += 1;
+      if (this.draining) res.setHeader('Connection', 'close');
+      this.responses.add(res);
+      res.once('close', () => {
+        this.responses.delete(res);
+        this.active -= 1;
+        if (connection) {
+          connection.requests -= 1;
+          connection.idleSince = Date.now();
+        }
       });
     });
   }
+
+  /**
+   * Stops accepting and drains. Resolves true when every connection has closed, false when
+   * `timeoutMs` passed first (what is left is then closed).
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const server = this.server;
+    this.draining = true;
+    if (!server) return true;
+    // net's close stops accepting; http's close would also drop idle keep-alive connections at
+    // once, resetting any request already on its way over them.
+    NetServer.prototype.close.call(server);
+    // Responses under way but not yet written close their connection too.
+    for (const res of this.responses) if (!res.headersSent) res.setHeader('Connection', 'close');
+    // An idle connection gets the grace from now: a request may be on its way over it.
+    const started = Date.now();
+    for (const connection of this.connections.values()) if (connection.requests === 0) connection.idleSince = started;
+    const deadline = Date.now() + timeoutMs;
+    while (this.connections.size > 0 && Date.now() < deadline) {
+      const now = Date.now();
+      for (const [socket, connection] of this.connections) {
+        if (connection.requests === 0 && now - connection.idleSince >= IDLE_GRACE_MS) socket.end();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const drained = this.connections.size === 0;
+    for (const socket of this.connections.keys()) socket.destroy();
+    return drained;
+  }
 }
 
-export const requests = new RequestTracker();
+export const drain = new ServerDrain();
 
+/** Counts every request the server receives, from the start (see ServerDrain). */
 export function installRequestTracker(server: Server): void {
-  const [listener] = server.listeners('request') as RequestListener[];
-  if (!listener) throw new Error('the HTTP server has no request listener to wrap');
-  server.removeListener('request', listener);
-  server.on('request', requests.wrap(listener));
+  drain.attach(server);
 }
 
 /**
- * SIGTERM/SIGINT: stop accepting, let the requests in flight finish (up to SHUTDOWN_TIMEOUT),
- * then stop Strapi (which closes the pool). Strapi's own handler destroys open sockets at once,
- * failing whatever was in flight: it is replaced.
+ * SIGTERM/SIGINT to the serving process (from the launcher, `kill`, systemd or an orchestrator):
+ * drain (up to SHUTDOWN_TIMEOUT), then stop Strapi, which closes the pool, and exit 0.
  */
 export function installGracefulShutdown(strapi: Core.Strapi, timeoutSeconds: number): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    for (const listener of process.listeners(signal)) {
-      if (listener.name === 'terminateStrapi') process.off(signal, listener);
-    }
-  }
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    strapi.log.info(`${signal}: draining ${requests.active} request(s) in flight, then stopping`);
-    requests.draining = true;
-    const server = strapi.server.httpServer;
-    server.close();
-    server.closeIdleConnections();
-    const drained = await requests.whenIdle(timeoutSeconds * 1000);
-    if (!drained) strapi.log.warn(`${requests.active} request(s) still running after ${timeoutSeconds}s: stopping anyway`);
+    strapi.log.info(`${signal}: draining ${drain.active} request(s) on ${drain.open} connection(s), then stopping`);
+    const drained = await drain.drain(timeoutSeconds * 1000);
+    if (!drained) strapi.log.warn(`connections still open after ${timeoutSeconds}s: closed`);
     try {
       await strapi.destroy();
     } finally {
