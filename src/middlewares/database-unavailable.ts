@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { Client, type ClientConfig } from 'pg';
 
 interface ErrorLike {
   code?: string;
@@ -7,9 +8,12 @@ interface ErrorLike {
   cause?: unknown;
 }
 
-// Connection refused or reset, PostgreSQL shutting down or starting, no connection from the pool.
+// Connection refused or reset, PostgreSQL shutting down or starting.
 const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-const OUTAGE_MESSAGES = [/Connection terminated/i, /Timeout acquiring a connection/i, /connect ECONNREFUSED/i, /Client has encountered a connection error/i, /the database system is (shutting down|starting up)/i];
+const OUTAGE_MESSAGES = [/Connection terminated/i, /connect ECONNREFUSED/i, /Client has encountered a connection error/i, /the database system is (shutting down|starting up)/i];
+// No connection from the pool in time: every connection busy, or none can be made. Which of
+// the two it is, a connection made outside the pool tells.
+const POOL_TIMEOUT = /Timeout acquiring a connection/i;
 // A value the column type cannot hold ("abc" for an integer id, 1e309, a bad date): the
 // request's fault, though Strapi lets it reach PostgreSQL.
 const BAD_VALUE_CODES = new Set(['22P02', '22003', '22007', '22008', '22021', '22001', '2201X', '2201W']);
@@ -23,13 +27,11 @@ function walk(error: unknown, test: (e: ErrorLike) => boolean, depth = 0): boole
 }
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  return walk(
-    error,
-    (e) =>
-      (e.code !== undefined && OUTAGE_CODES.has(e.code)) ||
-      e.name === 'KnexTimeoutError' ||
-      (e.message !== undefined && OUTAGE_MESSAGES.some((p) => p.test(e.message as string)))
-  );
+  return walk(error, (e) => (e.code !== undefined && OUTAGE_CODES.has(e.code)) || (e.message !== undefined && OUTAGE_MESSAGES.some((p) => p.test(e.message as string))));
+}
+
+export function isPoolTimeout(error: unknown): boolean {
+  return walk(error, (e) => e.name === 'KnexTimeoutError' || (e.message !== undefined && POOL_TIMEOUT.test(e.message)));
 }
 
 export function isBadQueryValue(error: unknown): boolean {
@@ -47,11 +49,36 @@ interface Ctx {
   set(name: string, value: string): void;
 }
 
-function unavailable(ctx: Ctx): void {
+function unavailable(ctx: Ctx, message = 'The database is unavailable; try again shortly', retryAfter = '5'): void {
   ctx.status = 503;
-  ctx.set('Retry-After', '5');
+  ctx.set('Retry-After', retryAfter);
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = { data: null, error: { status: 503, name: 'ServiceUnavailableError', message: 'The database is unavailable; try again shortly', details: {} } };
+  ctx.body = { data: null, error: { status: 503, name: 'ServiceUnavailableError', message, details: {} } };
+}
+
+interface ConnectionSettings {
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+  password?: string;
+  ssl?: unknown;
+}
+
+/** Whether PostgreSQL accepts a new connection and answers, asked outside the (maybe busy) pool. */
+async function answersOutsidePool(strapi: Core.Strapi): Promise<boolean> {
+  const settings = (strapi.db.connection.client as { connectionSettings?: ConnectionSettings }).connectionSettings ?? {};
+  const client = new Client({ ...settings, ssl: settings.ssl as ClientConfig['ssl'], connectionTimeoutMillis: 1000, query_timeout: 1000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    void client.end().catch(() => undefined);
+  }
 }
 
 /**
@@ -67,20 +94,13 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
 
   const probe = (): Promise<boolean> => {
     if (probing) return probing;
-    probing = strapi.db.connection
-      .raw('SELECT 1')
-      .timeout(1000, { cancel: true })
-      .then(
-        () => true,
-        () => false
-      )
-      .then((ok) => {
-        lastProbe = Date.now();
-        probing = null;
-        if (ok && down) strapi.log.info('database reachable again');
-        down = !ok;
-        return ok;
-      });
+    probing = answersOutsidePool(strapi).then((ok) => {
+      lastProbe = Date.now();
+      probing = null;
+      if (ok && down) strapi.log.info('database reachable again');
+      if (ok) down = false;
+      return ok;
+    });
     return probing;
   };
 
@@ -101,6 +121,13 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
       await next();
     } catch (error) {
       if (isDatabaseUnavailable(error)) {
+        markDown(error);
+        return unavailable(ctx);
+      }
+      if (isPoolTimeout(error)) {
+        // A busy pool is load, not an outage: this request gets 503, the others go on. Only a
+        // database that refuses a fresh connection too opens the breaker.
+        if (await probe()) return unavailable(ctx, 'The service is busy; try again shortly', '1');
         markDown(error);
         return unavailable(ctx);
       }

@@ -144,7 +144,6 @@ describe('faults', () => {
       await pg.stop();
     }
   });
-
 });
 
 describe('SIGTERM under load', () => {
