@@ -51,13 +51,15 @@ let allowedOrigins: Set<string> | undefined;
 
 /**
  * The Origin part of a cache key: an origin CORS allows gets its own entry (its answer carries
- * Access-Control-Allow-Origin); any other origin gets the same answer as no origin, and the same
- * entry, so random Origin values cannot multiply entries.
+ * its Access-Control-Allow-Origin); every other origin gets the same answer as the others (no
+ * origin allowed) and shares one entry, so random Origin values cannot multiply entries.
  */
 export function cacheOrigin(origin: string | undefined): string {
   if (origin === undefined) return '';
   allowedOrigins ??= new Set(corsOrigins());
-  return !allowedOrigins.has('*') && allowedOrigins.has(origin) ? origin : '';
+  // With `*` configured, Strapi echoes every origin back: each answer is that origin's own (the
+  // cache's probation segment keeps such one-off entries from evicting hot ones).
+  return allowedOrigins.has('*') || allowedOrigins.has(origin) ? origin : '!';
 }
 
 const normalized = new Map<string, string>();

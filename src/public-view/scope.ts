@@ -23,7 +23,8 @@ export function canReadDrafts(state: RequestState | undefined): boolean {
   if (state.allowDrafts === true) return true;
   const strategy = state.auth?.strategy?.name;
   if (strategy === 'admin') return true;
-  return strategy === 'api-token' && state.auth?.credentials?.type === 'full-access';
+  // Strapi 5.54 names it `content-api-token` (earlier 5.x: `api-token`).
+  return (strategy === 'content-api-token' || strategy === 'api-token') && state.auth?.credentials?.type === 'full-access';
 }
 
 const writing = new AsyncLocalStorage<true>();

@@ -104,16 +104,80 @@ describe('GraphQL', () => {
     expect(revisions.body.errors).toBeDefined();
   });
 
-  it('list caps: at most 100 items; a depth limit', async () => {
+  it('list caps: at most 100 items by default 25', async () => {
     const capped = await graphql('{ articles(pagination: { limit: 1000 }) { documentId } articles_connection(pagination: { pageSize: 1000 }) { pageInfo { pageSize } } }');
     expect(capped.body.errors).toBeUndefined();
     expect(capped.body.data.articles_connection.pageInfo.pageSize).toBe(100);
     const byDefault = await graphql('{ articles_connection { pageInfo { pageSize } } }');
     expect(byDefault.body.data.articles_connection.pageInfo.pageSize).toBe(25);
-    let deep = 'name';
-    for (let i = 0; i < 12; i += 1) deep = `credits { ${deep} }`;
-    const tooDeep = await graphql(`{ articles { ${deep.replace(/credits \{ name \}$/, 'credits { name }')} } }`);
-    expect(tooDeep.body.errors?.length ?? 0).toBeGreaterThan(0);
-    expect(tooDeep.status).toBeLessThan(500);
+  });
+
+  it('a depth limit of 10: a query of real fields 11 deep is refused for its depth', async () => {
+    const nested = (depth: number) => `{ articles { ${'localizations { '.repeat(depth - 1)}documentId${' }'.repeat(depth - 1)} } }`;
+    const tooDeep = await graphql(nested(12));
+    expect(tooDeep.status).toBe(400);
+    expect(tooDeep.body.errors[0].message).toMatch(/exceeds maximum operation depth of 10/);
+    const shallow = await graphql(nested(2));
+    expect(shallow.body.errors).toBeUndefined();
+  });
+
+  it('at most 500 fields per operation (GRAPHQL_MAX_FIELDS)', async () => {
+    const fields = (n: number) => `{ articles(pagination: { pageSize: 1 }) { ${Array.from({ length: n }, (_, i) => `f${i}: headline`).join(' ')} } }`;
+    const tooMany = await graphql(fields(500)); // 501 with `articles`
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.errors[0].message).toMatch(/selects more than 500 fields/);
+    expect((await graphql(fields(499))).body.errors).toBeUndefined();
+  });
+
+  it('a cost limit before execution: page sizes times nested lists, variables included; 400 with the cost and the limit', async () => {
+    const aliases = (n: number) => Array.from({ length: n }, (_, i) => `a${i}: articles(pagination: { pageSize: $size }) { documentId credits { name } body { __typename } }`).join(' ');
+    const query = `query ($size: Int) { ${aliases(20)} }`;
+    const costly = await graphql(query, { size: 100 });
+    expect(costly.status).toBe(400);
+    expect(costly.body.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', limit: 10_000 });
+    expect(costly.body.errors[0].extensions.cost).toBe(20 * 100 * (1 + 25 + 25));
+    expect(costly.body.errors[0].message).toMatch(/cost 102000 exceeds the limit of 10000/);
+    const cheap = await graphql(query, { size: 2 });
+    expect(cheap.status).toBe(200);
+    expect(cheap.body.errors).toBeUndefined();
+  });
+
+  it("the review's query (20 × 100 articles, localizations six deep) is refused, not run", async () => {
+    const localizations = `${'localizations { '.repeat(6)}headline${' }'.repeat(6)}`;
+    const query = `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: articles(pagination: { pageSize: 100 }) { headline ${localizations} }`).join(' ')} }`;
+    // The public may not nest localizations at all; a full-access token meets the cost limit.
+    const refused = await graphql(query);
+    expect(refused.status).toBe(400);
+    expect(refused.body.data).toBeUndefined();
+    const token = (await app.strapi.service('admin::api-token').create({ name: 'cost test', type: 'full-access', lifespan: null })) as { accessKey: string };
+    const asAdmin = await fetch(`${app.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token.accessKey}` },
+      body: JSON.stringify({ query }),
+    });
+    expect(asAdmin.status).toBe(400);
+    const body = await json(asAdmin);
+    expect(body.errors[0].extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', cost: 20 * 100 * (1 + 2 + 4 + 8 + 16 + 32 + 64) });
+  });
+
+  it('GET /graphql gets the same caps, cost limit and error scrubbing as POST', async () => {
+    const get = async (query: string) => {
+      const response = await fetch(`${app.baseUrl}/graphql?query=${encodeURIComponent(query)}`, { headers: { 'apollo-require-preflight': 'true' } });
+      return { status: response.status, body: await json(response), cache: response.headers.get('cache-control') };
+    };
+    const fine = await get(`{ article(documentId: "${documentId}") { headline } }`);
+    expect(fine.status).toBe(200);
+    expect(fine.body.data.article.headline).toMatch(/Putin/);
+    const deep = await get(`{ articles { ${'localizations { '.repeat(11)}documentId${' }'.repeat(11)} } }`);
+    expect(deep.status).toBe(400);
+    expect(deep.body.errors[0].message).toMatch(/maximum operation depth/);
+    const costly = await get(`{ ${Array.from({ length: 20 }, (_, i) => `a${i}: articles(pagination: { pageSize: 100 }) { documentId credits { name } body { __typename } }`).join(' ')} }`);
+    expect(costly.status).toBe(400);
+    expect(costly.body.errors[0].extensions.code).toBe('QUERY_TOO_COSTLY');
+    // A value the database cannot hold: scrubbed as over POST (no SQL, no driver text).
+    const bad = await get('{ articles(filters: { firstPublishedAt: { eq: "not-a-date-at-all" } }) { headline } }');
+    const text = JSON.stringify(bad.body);
+    expect(text).not.toMatch(/select |from "|invalid input syntax|stacktrace/i);
+    expect(bad.cache).not.toMatch(/public/);
   });
 });

@@ -63,12 +63,55 @@ describe('ETag and Cache-Control', () => {
     expect(response.headers.get('cache-control')).not.toBe('public, max-age=0, must-revalidate');
   });
 
-  it('CORS: a cached copy answers each Origin as Koa would', async () => {
-    const a = await get('/api/articles', { Origin: 'http://a.example' });
-    const aAgain = await get('/api/articles', { Origin: 'http://a.example' });
-    expect(aAgain.headers.get('access-control-allow-origin')).toBe(a.headers.get('access-control-allow-origin'));
-    const none = await get('/api/articles');
+  it('CORS: the allowed Origin gets its own copy; every other origin shares one copy that allows none', async () => {
+    const path = '/api/articles?pagination[pageSize]=3';
+    const allowed = 'http://news.test'; // PUBLIC_URL's origin, the default CORS_ORIGINS
+    const first = await get(path, { Origin: allowed });
+    expect(first.headers.get('access-control-allow-origin')).toBe(allowed);
+    const again = await get(path, { Origin: allowed });
+    expect(again.headers.get('x-cache')).toBe('hit');
+    expect(again.headers.get('access-control-allow-origin')).toBe(allowed);
+    const foreign = await get(path, { Origin: 'http://evil-1.example' });
+    expect(foreign.headers.get('x-cache')).toBe('miss');
+    expect(foreign.headers.get('access-control-allow-origin') ?? '').not.toBe(allowed);
+    // Another foreign origin: the same copy (random Origin values make no new entries).
+    const other = await get(path, { Origin: 'http://evil-2.example' });
+    expect(other.headers.get('x-cache')).toBe('hit');
+    expect(other.headers.get('access-control-allow-origin') ?? '').not.toBe(allowed);
+    const none = await get(path);
+    expect(none.headers.get('access-control-allow-origin')).not.toBe(allowed);
     expect(none.headers.get('vary')).toMatch(/Origin/);
+  });
+
+  it('one entry per request as Strapi reads it: parameter order and percent-encoding do not matter', async () => {
+    const first = await get('/api/articles?pagination[pageSize]=2&sort=headline:asc');
+    expect(first.headers.get('x-cache')).toBe('miss');
+    const reordered = await get('/api/articles?sort=headline%3Aasc&pagination%5BpageSize%5D=2');
+    expect(reordered.headers.get('x-cache')).toBe('hit');
+    expect(await reordered.text()).toBe(await first.text());
+  });
+
+  it('GraphQL mutations run every time: never stored, never answered from the cache', async () => {
+    // The Public role may update credits for this test, so that an anonymous mutation succeeds.
+    const role = await app.strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: 'public' } });
+    const granted = await app.strapi.db
+      .query('plugin::users-permissions.permission')
+      .create({ data: { action: 'api::image-credit.image-credit.update', role: role.id } });
+    try {
+      const body = JSON.stringify({ query: `mutation { updateImageCredit(documentId: "${creditId}", data: { url: "https://agency.example" }) { updatedAt } }` });
+      const mutate = () => fetch(`${app.baseUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const first = await mutate();
+      const firstBody = await json(first);
+      expect(firstBody.errors).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 20));
+      const second = await mutate();
+      const secondBody = await json(second);
+      expect(second.headers.get('x-cache')).toBeNull();
+      expect(second.headers.get('cache-control')).toBe('no-store');
+      expect(secondBody.data.updateImageCredit.updatedAt).not.toBe(firstBody.data.updateImageCredit.updatedAt);
+    } finally {
+      await app.strapi.db.query('plugin::users-permissions.permission').delete({ where: { id: granted.id } });
+    }
   });
 });
 

@@ -95,6 +95,26 @@ describe('REST: the whole article in one request', () => {
     expect(published.body.data.headline).toBe("Putin visits China's 'Little Moscow' as allies continue to discuss trade");
   });
 
+  it('a full-access API token reads drafts (REST and GraphQL); a read-only token does not', async () => {
+    await app.strapi.documents(ARTICLE).update({ documentId, locale: 'en', data: { headline: 'Draft for token holders' } } as never);
+    const tokens = app.strapi.service('admin::api-token');
+    const full = (await tokens.create({ name: 'drafts full', type: 'full-access', lifespan: null })) as { accessKey: string };
+    const readOnly = (await tokens.create({ name: 'drafts read-only', type: 'read-only', lifespan: null })) as { accessKey: string };
+    const as = (token: string, path: string) => fetch(`${app.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const draft = await as(full.accessKey, `/api/articles/${documentId}?status=draft`);
+    expect(draft.status).toBe(200);
+    expect(draft.headers.get('cache-control')).toBe('private, no-store');
+    expect((await json(draft)).data.headline).toBe('Draft for token holders');
+    const graphql = await fetch(`${app.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${full.accessKey}` },
+      body: JSON.stringify({ query: `{ article(documentId: "${documentId}", status: DRAFT) { headline } }` }),
+    });
+    expect((await json(graphql)).data.article.headline).toBe('Draft for token holders');
+    expect((await as(readOnly.accessKey, `/api/articles/${documentId}?status=draft`)).status).toBe(400);
+    expect((await json(await as(readOnly.accessKey, `/api/articles/${documentId}`))).data.headline).not.toBe('Draft for token holders');
+  });
+
   it('unknown query keys answer 400 (strictParams)', async () => {
     expect((await get('/api/articles?bogus=1')).status).toBe(400);
     expect((await get('/api/articles?filters[importSource][$eq]=x')).status).toBe(400);
