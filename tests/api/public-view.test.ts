@@ -285,4 +285,46 @@ describe('no public answer depends on a draft (generated from the route table an
     const oracle = async (word: string) => (await json(await fetch(`${app.baseUrl}/api/articles?filters[localizations][headline][$startsWith]=${encodeURIComponent(word)}`))).data.length;
     expect(await oracle(PENDING)).toBe(await oracle('nowhere-at-all'));
   });
+
+  it('a caller allowed to write (a custom token with update) saves a draft through the content API; the public still reads the published text', async () => {
+    const token = (await app.strapi.service('admin::api-token').create({
+      name: 'writer',
+      type: 'custom',
+      lifespan: null,
+      permissions: ['api::article.article.update', 'api::article.article.find', 'api::article.article.findOne'],
+    })) as { accessKey: string };
+    const saved = await fetch(`${app.baseUrl}/api/articles/${second.documentId}?locale=en&status=draft`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token.accessKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: { headline: 'Council budget: draft by a writer token' } }),
+    });
+    expect(saved.status).toBe(200);
+    expect((await json(saved)).data.headline).toBe('Council budget: draft by a writer token');
+    const rows = (await app.strapi.db.query(ARTICLE).findMany({ where: { documentId: second.documentId, locale: 'en' }, select: ['headline', 'publishedAt'] })) as Array<{ headline: string; publishedAt: unknown }>;
+    expect(rows.map((r) => [r.headline, r.publishedAt === null]).sort()).toEqual([
+      ['Council approves budget', false],
+      ['Council budget: draft by a writer token', true],
+    ]);
+    const publicRead = await json(await fetch(`${app.baseUrl}/api/articles/${second.documentId}`));
+    expect(publicRead.data.headline).toBe('Council approves budget');
+  });
 });
+
+describe('what the public view relies on in Strapi (fails here, clearly, if an upgrade changes it)', () => {
+  it("a relation filter's join into a draft-and-publish table carries published_at IS NOT NULL in its ON clause", async () => {
+    const statements: string[] = [];
+    const listen = (query: { sql: string }) => statements.push(query.sql);
+    app.strapi.db.connection.on('query', listen);
+    try {
+      expect((await fetch(`${app.baseUrl}/api/articles?filters[localizations][headline][$eq]=nothing`)).status).toBe(200);
+    } finally {
+      app.strapi.db.connection.off('query', listen);
+    }
+    const joined = statements.find((sql) => /join "(?:public"\.")?articles" as "\w+"/.test(sql));
+    if (!joined) throw new Error(`Strapi no longer joins the related table for a relation filter; statements:\n${statements.join('\n')}`);
+    const alias = /join "(?:public"\.")?articles" as "(\w+)" on/.exec(joined)?.[1];
+    expect(joined).toMatch(new RegExp(`join "(?:public"\\.")?articles" as "${alias}" on [^]*?"${alias}"\\."published_at" is not null`));
+    expect(joined).toMatch(/"t0"\."published_at" is not null/);
+  });
+});
+
