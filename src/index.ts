@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import type { ClientConfig } from 'pg';
 import { articleDocumentRules } from './articles/document-rules';
 import { draftGuard } from './articles/draft-guard';
 import { ensureArticleLayout } from './bootstrap/admin-layout';
@@ -20,14 +21,20 @@ import { acquireBootLock, releaseBootLock } from './runtime/boot-lock';
 import { registerReadiness } from './runtime/health';
 import { installRequestTracker } from './runtime/lifecycle';
 
+/** A connection of its own to the service's database (boot lock, invalidation bus). */
+function databaseClientConfig(): ClientConfig | undefined {
+  const connection = databaseConnection(readEnv());
+  return connection && { ...connection, ssl: connection.ssl ? { rejectUnauthorized: false } : false };
+}
+
 export default {
   async register({ strapi }: { strapi: Core.Strapi }) {
     // Held from here to the end of bootstrap: several instances booting at once sync the schema
     // and run the check-then-create steps one after the other.
-    const connection = databaseConnection(readEnv());
+    const connection = databaseClientConfig();
     if (connection) {
       await acquireBootLock(
-        { ...connection, ssl: connection.ssl ? { rejectUnauthorized: false } : false },
+        connection,
         (line) => strapi.log.info(line)
       );
     }
@@ -61,7 +68,7 @@ export default {
     installFastPath(strapi);
     rememberPublicPermissions(strapi); // after ensurePublicPermissions: starts from the settled role
     installRequestTracker(strapi.server.httpServer);
-    await startClusterBus(env.REDIS_URL, (line) => strapi.log.info(line));
+    await startClusterBus(env.REDIS_URL, databaseClientConfig(), (line) => strapi.log.info(line));
     // Rows missing (from before the read model, or dropped and not yet rebuilt): built without
     // holding up the boot.
     rebuildMissingRows(strapi);

@@ -13,8 +13,8 @@ async function databaseAnswers(strapi: Core.Strapi): Promise<boolean> {
 }
 
 /**
- * `/_ready`: whether this instance should get traffic: the database answers, Redis answers when
- * configured, and it is not shutting down. (`/_health`, Strapi's own, only says the process serves.)
+ * `/_ready`: whether this instance should get traffic: the database answers, the cache
+ * invalidation bus (Redis when configured, else PostgreSQL) is linked, and it is not shutting down. (`/_health`, Strapi's own, only says the process serves.)
  */
 export function registerReadiness(strapi: Core.Strapi): void {
   strapi.server.routes([
@@ -23,14 +23,15 @@ export function registerReadiness(strapi: Core.Strapi): void {
       path: '/_ready',
       handler: async (ctx: Context) => {
         const bus = clusterBus();
-        const [database, redis] = await Promise.all([databaseAnswers(strapi), bus ? bus.ping() : Promise.resolve(null)]);
-        const ready = database && redis !== false && !drain.draining;
+        const [database, linked] = await Promise.all([databaseAnswers(strapi), bus ? bus.ping() : Promise.resolve(null)]);
+        const ready = database && linked !== false && !drain.draining;
         ctx.set('Cache-Control', 'no-store');
         ctx.status = ready ? 200 : 503;
         ctx.body = {
           status: ready ? 'ready' : 'unavailable',
           database: database ? 'ok' : 'down',
-          redis: redis === null ? 'not configured' : redis ? 'ok' : 'down',
+          redis: bus?.transport !== 'redis' ? 'not configured' : linked ? 'ok' : 'down',
+          invalidation: bus ? `${bus.transport} ${linked ? 'ok' : 'down'}` : 'none',
           ...(drain.draining ? { shutdown: 'draining' } : {}),
         };
       },
