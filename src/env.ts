@@ -1,3 +1,4 @@
+import type { ClientConfig } from 'pg';
 import { z } from 'zod';
 
 /**
@@ -101,6 +102,12 @@ export function databaseConnection(env: Env): DatabaseConnection | undefined {
     };
   }
   return undefined;
+}
+
+/** A connection of its own to the service's database (boot lock, invalidation bus, probes). */
+export function databaseClientConfig(env: Env): ClientConfig | undefined {
+  const connection = databaseConnection(env);
+  return connection && { ...connection, ssl: connection.ssl ? { rejectUnauthorized: false } : false };
 }
 
 export function publicUrl(env: Env): string {

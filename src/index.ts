@@ -1,5 +1,4 @@
 import type { Core } from '@strapi/strapi';
-import type { ClientConfig } from 'pg';
 import { articleDocumentRules } from './articles/document-rules';
 import { draftGuard } from './articles/draft-guard';
 import { ensureArticleLayout } from './bootstrap/admin-layout';
@@ -12,7 +11,7 @@ import { startClusterBus, stopClusterBus } from './cache/cluster-bus';
 import { installFastPath } from './cache/install';
 import { countMemo } from './cache/count-memo';
 import { rememberPublicPermissions } from './cache/public-permissions';
-import { databaseConnection, readEnv } from './env';
+import { databaseClientConfig, readEnv } from './env';
 import { registerReaderRoutes } from './reader/routes';
 import { installPublicView } from './public-view';
 import { rebuildMissingRows } from './read-model/sync';
@@ -21,17 +20,11 @@ import { acquireBootLock, releaseBootLock } from './runtime/boot-lock';
 import { registerReadiness } from './runtime/health';
 import { installRequestTracker } from './runtime/lifecycle';
 
-/** A connection of its own to the service's database (boot lock, invalidation bus). */
-function databaseClientConfig(): ClientConfig | undefined {
-  const connection = databaseConnection(readEnv());
-  return connection && { ...connection, ssl: connection.ssl ? { rejectUnauthorized: false } : false };
-}
-
 export default {
   async register({ strapi }: { strapi: Core.Strapi }) {
     // Held from here to the end of bootstrap: several instances booting at once sync the schema
     // and run the check-then-create steps one after the other.
-    const connection = databaseClientConfig();
+    const connection = databaseClientConfig(readEnv());
     if (connection) {
       await acquireBootLock(
         connection,
@@ -68,7 +61,7 @@ export default {
     installFastPath(strapi);
     rememberPublicPermissions(strapi); // after ensurePublicPermissions: starts from the settled role
     installRequestTracker(strapi.server.httpServer);
-    await startClusterBus(env.REDIS_URL, databaseClientConfig(), (line) => strapi.log.info(line));
+    await startClusterBus(env.REDIS_URL, databaseClientConfig(env), (line) => strapi.log.info(line));
     // Rows missing (from before the read model, or dropped and not yet rebuilt): built without
     // holding up the boot.
     rebuildMissingRows(strapi);

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
-import { Client, type ClientConfig } from 'pg';
+import { Client } from 'pg';
+import { databaseClientConfig, readEnv } from '../env';
 
 interface ErrorLike {
   code?: string;
@@ -56,19 +57,11 @@ function unavailable(ctx: Ctx, message = 'The database is unavailable; try again
   ctx.body = { data: null, error: { status: 503, name: 'ServiceUnavailableError', message, details: {} } };
 }
 
-interface ConnectionSettings {
-  host?: string;
-  port?: number;
-  database?: string;
-  user?: string;
-  password?: string;
-  ssl?: unknown;
-}
-
 /** Whether PostgreSQL accepts a new connection and answers, asked outside the (maybe busy) pool. */
-async function answersOutsidePool(strapi: Core.Strapi): Promise<boolean> {
-  const settings = (strapi.db.connection.client as { connectionSettings?: ConnectionSettings }).connectionSettings ?? {};
-  const client = new Client({ ...settings, ssl: settings.ssl as ClientConfig['ssl'], connectionTimeoutMillis: 1000, query_timeout: 1000 });
+async function answersOutsidePool(): Promise<boolean> {
+  const config = databaseClientConfig(readEnv());
+  if (!config) return false;
+  const client = new Client({ ...config, connectionTimeoutMillis: 1000, query_timeout: 1000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -94,7 +87,7 @@ export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
 
   const probe = (): Promise<boolean> => {
     if (probing) return probing;
-    probing = answersOutsidePool(strapi).then((ok) => {
+    probing = answersOutsidePool().then((ok) => {
       lastProbe = Date.now();
       probing = null;
       if (ok && down) strapi.log.info('database reachable again');

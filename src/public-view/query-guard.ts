@@ -124,7 +124,9 @@ function record(tags: ReadTags, listTag: string, result: unknown, pinned: string
     for (const row of rows as Array<Record<string, unknown>>) {
       const id = row.documentId ?? row.document_id;
       if (typeof id === 'string') tags.add(documentTag(id));
-      else unnamed = true;
+      // A row read by its id without its documentId (a GraphQL association loading its parent)
+      // was named when it was first read; an unnamed row of a list is not.
+      else if (pinned === null) unnamed = true;
     }
   }
   if (Array.isArray(pinned)) {

@@ -48,6 +48,22 @@ describe('ETag and Cache-Control', () => {
     expect(keys).toEqual(expect.arrayContaining([`doc:${documentId}`, `doc:${creditId}`]));
   });
 
+  it('every route is tagged from the rows it read, not from its body: formats and the reader page name the credit too', async () => {
+    const { data } = await json(await get(`/api/articles/${documentId}`));
+    for (const path of [`/api/articles/${documentId}/jsonld`, `/api/articles/${documentId}/ninjs`, `/news/${data.slug}`]) {
+      const response = await get(path);
+      const body = await response.text();
+      expect(body).not.toContain(creditId); // the credit's id is nowhere in these bodies…
+      const keys = (response.headers.get('surrogate-key') ?? '').split(' ');
+      expect([path, keys]).toEqual([path, expect.arrayContaining([`doc:${documentId}`, `doc:${creditId}`])]); // …but it was read
+      expect(response.headers.get('cache-tag')).toBe(keys.join(','));
+    }
+    const list = await get('/api/articles');
+    expect((list.headers.get('surrogate-key') ?? '').split(' ')).toEqual(expect.arrayContaining(['list:article', `doc:${documentId}`]));
+    const byCredit = await get('/api/articles?filters[credits][name][$eq]=Nobody');
+    expect((byCredit.headers.get('surrogate-key') ?? '').split(' ')).toEqual(expect.arrayContaining(['list:article', 'list:image-credit']));
+  });
+
   it('HEAD answers the headers without a body', async () => {
     await get('/api/articles');
     const head = await fetch(`${app.baseUrl}/api/articles`, { method: 'HEAD' });
