@@ -244,16 +244,16 @@ async function freshDatabase(): Promise<Database> {
     };
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startEmbeddedPostgres } = require('../src/runtime/embedded-postgres') as typeof import('../src/runtime/embedded-postgres');
+  const { removeEmbeddedCluster, startEmbeddedPostgres } = require('../src/runtime/embedded-postgres') as typeof import('../src/runtime/embedded-postgres');
   const dataDir = join(ROOT, '.tmp', `bench-postgres-${process.pid}`);
-  rmSync(dataDir, { recursive: true, force: true });
+  removeEmbeddedCluster(dataDir);
   const embedded = await startEmbeddedPostgres({ dataDir, database: 'news_bench', log: say });
   return {
     url: embedded.url,
     where: 'embedded PostgreSQL (DATABASE_URL unset; removed at the end)',
     dispose: async () => {
       await embedded.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeEmbeddedCluster(dataDir);
     },
   };
 }

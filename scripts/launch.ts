@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { databaseConnection, EnvError, publicUrl, readEnv, type Env } from '../src/env';
-import { startEmbeddedPostgres } from '../src/runtime/embedded-postgres';
+import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/runtime/embedded-postgres';
 import { destroyStrapi, loadStrapi } from '../src/runtime/load-strapi';
 import { fillMissingSecrets } from '../src/runtime/secrets';
 import { DatabaseUnreachableError, waitForDatabase } from '../src/runtime/wait-for-database';
@@ -62,8 +62,17 @@ async function withDatabase(env: Env, work: () => Promise<number>): Promise<numb
     }
     return work();
   }
-  say('DATABASE_URL is not set: starting the embedded PostgreSQL (data in .tmp/postgres)');
-  const embedded = await startEmbeddedPostgres({ dataDir: join(ROOT, '.tmp', 'postgres'), database: 'news', log: say });
+  say('DATABASE_URL is not set: starting the embedded PostgreSQL');
+  let embedded: EmbeddedDatabase;
+  try {
+    embedded = await startEmbeddedPostgres({ dataDir: join(ROOT, '.tmp', 'postgres'), database: 'news', log: say });
+  } catch (error) {
+    if (error instanceof EmbeddedPostgresError) {
+      say(error.message);
+      return 1;
+    }
+    throw error;
+  }
   process.env.DATABASE_URL = embedded.url;
   // A signal while no Strapi child runs (during the seed): stop the database, then exit.
   const onSignal = () => {
@@ -72,7 +81,7 @@ async function withDatabase(env: Env, work: () => Promise<number>): Promise<numb
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  say(`embedded PostgreSQL listening on 127.0.0.1:${embedded.port}`);
+  say(`embedded PostgreSQL listening on 127.0.0.1:${embedded.port} (data in ${relative(ROOT, embedded.dataDir).startsWith('..') ? embedded.dataDir : relative(ROOT, embedded.dataDir)})`);
   try {
     return await work();
   } finally {

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { adminClient, createDatabase, dropDatabase, runCli, startInstance, startPostgres, type RunningProcess } from './lib/instances';
+import { removeEmbeddedCluster } from '../src/runtime/embedded-postgres';
 
 /**
  * `npm run soak`: reads at N connections for D seconds while an editor publishes the article
@@ -47,7 +48,7 @@ export async function soak(argv: string[]): Promise<number> {
       databaseUrl = pg.url;
       cleanup.push(async () => {
         await pg.stop();
-        rmSync(dir, { recursive: true, force: true });
+        removeEmbeddedCluster(dir);
       });
     }
     const seeded = await runCli(['seed'], { DATABASE_URL: databaseUrl, LOG_LEVEL: 'error' });

@@ -31,31 +31,36 @@ export function articleDocumentRules(strapi: Strapi): Middleware {
     const params = ctx.params as ArticleParams;
     const locale = await resolveLocale(strapi, params.locale);
 
-    let firstPublishedAt: unknown = null;
-    if (ctx.action === 'create' || ctx.action === 'update') {
-      firstPublishedAt = await prepareWrite(strapi, params, locale, ctx.action === 'create');
-    }
-    if (ctx.action === 'publish' && params.documentId) {
-      await stampFirstPublished(strapi, params.documentId, locale);
-    }
+    const write = async () => {
+      let firstPublishedAt: unknown = null;
+      if (ctx.action === 'create' || ctx.action === 'update') {
+        firstPublishedAt = await prepareWrite(strapi, params, locale, ctx.action === 'create');
+      }
+      if (ctx.action === 'publish' && params.documentId) {
+        await stampFirstPublished(strapi, params.documentId, locale);
+      }
 
-    const result = await next();
+      const result = await next();
 
-    const documentId = params.documentId ?? documentIdOf(result);
-    if (documentId && firstPublishedAt && locale) {
-      // Strapi 5.54 reserves `firstPublishedAt` and nulls it in every create/update's data (the
-      // admin sends it back on each save): put the first publication date back.
-      await strapi.db.query(ARTICLE_UID).updateMany({
-        where: { documentId, locale, publishedAt: null },
-        data: { firstPublishedAt },
-      });
-    }
-    if (documentId) {
-      if (STATE_ACTIONS.has(ctx.action)) await bumpVersion(strapi, documentId, locale);
-      if (ctx.action === 'publish') await recordPublished(strapi, documentId, locale);
-      if (ctx.action !== 'unpublish') await syncCredits(strapi, documentId, locale);
-    }
-    return result;
+      const documentId = params.documentId ?? documentIdOf(result);
+      if (documentId && firstPublishedAt && locale) {
+        // Strapi 5.54 reserves `firstPublishedAt` and nulls it in every create/update's data (the
+        // admin sends it back on each save): put the first publication date back.
+        await strapi.db.query(ARTICLE_UID).updateMany({
+          where: { documentId, locale, publishedAt: null },
+          data: { firstPublishedAt },
+        });
+      }
+      if (documentId) {
+        if (STATE_ACTIONS.has(ctx.action)) await bumpVersion(strapi, documentId, locale);
+        if (ctx.action === 'publish') await recordPublished(strapi, documentId, locale);
+        if (ctx.action !== 'unpublish') await syncCredits(strapi, documentId, locale);
+      }
+      return result;
+    };
+    // The version check and the write in one transaction, with the draft row locked from the
+    // check on: two saves made from the same version cannot both pass it.
+    return strapi.db.transaction(write);
   };
 }
 
@@ -83,10 +88,13 @@ async function prepareWrite(
   validateArticleInput(data, isCreate);
   const current =
     params.documentId && locale
-      ? ((await strapi.db.query(ARTICLE_UID).findOne({
-          where: { documentId: params.documentId, locale, publishedAt: null },
-          select: ['id', 'version', 'slug', 'headline', 'firstPublishedAt'],
-        })) as { version: number | null; slug: string | null; headline: string; firstPublishedAt: unknown } | null)
+      ? ((await strapi.db
+          .queryBuilder(ARTICLE_UID)
+          .select(['id', 'version', 'slug', 'headline', 'firstPublishedAt'])
+          .where({ documentId: params.documentId, locale, publishedAt: null })
+          .forUpdate()
+          .first()
+          .execute()) as { version: number | null; slug: string | null; headline: string; firstPublishedAt: unknown } | null)
       : null;
 
   // Optimistic concurrency: a save that says which version it edited (the admin sends the

@@ -1,4 +1,3 @@
-import { dirname, join } from 'node:path';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { ARTICLE_POPULATE, ARTICLE_UID } from '../articles/constants';
@@ -37,20 +36,25 @@ let publicAuth: Promise<Auth> | null = null;
 
 /**
  * The auth of an anonymous request (the users-permissions Public role), so the projection is
- * sanitized exactly as a public response is.
+ * sanitized exactly as a public response is: Strapi's own content-API authentication, run for a
+ * request that carries no credentials.
  */
-function anonymousAuth(): Promise<Auth> {
+function anonymousAuth(strapi: Core.Strapi): Promise<Auth> {
   publicAuth ??= (async () => {
-    // The plugin exports no entry for its strategy: load the file beside its server entry.
-    const serverEntry = require.resolve('@strapi/plugin-users-permissions/strapi-server');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const strategies = require(join(dirname(serverEntry), 'strategies', 'users-permissions.js')) as {
-      __require(): { authenticate(ctx: unknown): Promise<Auth>; name: string };
+    const ctx = {
+      request: { header: {}, headers: {} },
+      state: { route: { info: { type: 'content-api' } } } as { route: unknown; auth?: Auth },
+      unauthorized: (message: string) => {
+        throw new Error(`the Public role cannot read: ${message}`);
+      },
     };
-    const strategy = strategies.__require();
-    const result = await strategy.authenticate({ request: { header: {} }, state: {} });
-    return { strategy, credentials: null, ability: result.ability ?? null };
+    await strapi.auth.authenticate(ctx as never, async () => undefined);
+    if (!ctx.state.auth) throw new Error('no content-API authentication for anonymous requests');
+    return ctx.state.auth;
   })();
+  publicAuth.catch(() => {
+    publicAuth = null;
+  });
   return publicAuth;
 }
 
@@ -76,7 +80,7 @@ export async function refreshArticle(strapi: Core.Strapi, documentId: string, lo
       await table().where({ document_id: documentId, locale: code }).delete();
       continue;
     }
-    const sanitized = await strapi.contentAPI.sanitize.output(article, strapi.contentType(ARTICLE_UID), { auth: await anonymousAuth() });
+    const sanitized = await strapi.contentAPI.sanitize.output(article, strapi.contentType(ARTICLE_UID), { auth: await anonymousAuth(strapi) });
     const json = JSON.stringify(sanitized);
     await table()
       .insert({ document_id: documentId, locale: code, slug: (article as { slug?: string }).slug ?? null, json, tags: read.list(), updated_at: new Date() })

