@@ -1,7 +1,7 @@
-import { join, resolve } from 'node:path';
-import { createStrapi } from '@strapi/strapi';
+import { resolve } from 'node:path';
 import { readEnv } from '../src/env';
 import { installGracefulShutdown } from '../src/runtime/lifecycle';
+import { createStrapiApp } from '../src/runtime/load-strapi';
 
 /**
  * The production server, as `strapi start` runs it, started by the launcher over an IPC channel:
@@ -9,15 +9,8 @@ import { installGracefulShutdown } from '../src/runtime/lifecycle';
  * drains and stops instead of running on orphaned, holding its port and the embedded database.
  */
 const ROOT = resolve(__dirname, '..', '..');
-const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
-
-const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-const strapi = createStrapi({ appDir: ROOT, distDir: join(ROOT, 'dist') });
-// The handlers createStrapi added destroy open connections at once, resetting whatever is in
-// flight: replaced by the drain (whatever those handlers are named).
-for (const [signal, known] of before) {
-  for (const listener of process.listeners(signal)) if (!known.has(listener)) process.off(signal, listener);
-}
+// Strapi's own signal handlers would destroy open connections at once: the drain replaces them.
+const strapi = createStrapiApp(ROOT);
 installGracefulShutdown(strapi, readEnv().SHUTDOWN_TIMEOUT ?? 25);
 process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 void strapi.start();

@@ -1,10 +1,35 @@
 import { join } from 'node:path';
 import { createStrapi, type Core } from '@strapi/strapi';
 
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * createStrapi without the signal handlers it installs: they destroy the app and exit at once,
+ * dropping open connections, and in the launcher (which loads Strapi to seed, then runs the
+ * server as a child) they would exit past the launcher's own shutdown (which stops the embedded
+ * database after the server). The caller handles signals. Found by identity, not by name.
+ */
+export function createStrapiApp(root: string): Core.Strapi {
+  const ours = processListeners();
+  const app = createStrapi({ appDir: root, distDir: join(root, 'dist') });
+  for (const signal of SIGNALS) {
+    const known = new Set<unknown>(ours.get(signal));
+    for (const listener of process.listeners(signal)) if (!known.has(listener)) process.off(signal, listener);
+  }
+  listenersBefore.set(app, ours);
+  return app;
+}
+
+type Listener = (...args: unknown[]) => void;
+const listenersBefore = new WeakMap<Core.Strapi, Map<string | symbol, Listener[]>>();
+
+function processListeners(): Map<string | symbol, Listener[]> {
+  return new Map(process.eventNames().map((name) => [name, process.listeners(name as 'exit') as Listener[]]));
+}
+
 /** Loads the compiled app in this process (bootstrap included) without opening a port. */
 export async function loadStrapi(root: string): Promise<Core.Strapi> {
-  const app = createStrapi({ appDir: root, distDir: join(root, 'dist') });
-  return app.load();
+  return createStrapiApp(root).load();
 }
 
 interface PoolLike {
@@ -29,4 +54,10 @@ export async function destroyStrapi(strapi: Core.Strapi, maxWaitMs = 5000): Prom
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   await strapi.destroy();
+  // Strapi's destroy removes every listener of the process (process.removeAllListeners()): the
+  // launcher's own (signals, the embedded database's stop on exit) are put back.
+  for (const [name, listeners] of listenersBefore.get(strapi) ?? []) {
+    const present = new Set(process.listeners(name as 'exit'));
+    for (const listener of listeners) if (!present.has(listener)) process.on(name as 'exit', listener);
+  }
 }

@@ -4,7 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeEmbeddedCluster } from '../../src/runtime/embedded-postgres';
+import { freePort, removeEmbeddedCluster } from '../../src/runtime/embedded-postgres';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -97,6 +97,30 @@ describe('run by root from a folder only root can enter (mode 700)', () => {
     const again = await asNewcomer();
     expect([again.code, again.stderr]).toEqual([0, expect.any(String)]);
     expect(again.stdout).toMatch(/unchanged 1/);
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s to the launcher: the server drains and stops, then the embedded database; the launcher exits 0', async (signal) => {
+    const port = String(await freePort());
+    const child = spawn(process.execPath, [join(project, 'scripts', 'cli.js'), 'demo'], {
+      cwd: project,
+      env: { ...process.env, DATABASE_URL: undefined, NEWS_SKIP_BUILD: 'true', SERVE_ADMIN_PANEL: 'false', HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    for (let i = 0; i < 240 && !(await fetch(`http://127.0.0.1:${port}/_health`).then((r) => r.ok, () => false)); i += 1) await new Promise((r) => setTimeout(r, 250));
+    const postgres = /listening on 127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+    expect(postgres).toBeDefined();
+    child.kill(signal);
+    expect(await exited).toBe(0);
+    expect(output).toMatch(new RegExp(`${signal}: draining`));
+    expect(output).toMatch(/embedded PostgreSQL stopped/);
+    // Nothing left listening: neither the server nor the database.
+    await expect(fetch(`http://127.0.0.1:${port}/_health`)).rejects.toThrow();
+    const probe = new Client({ host: '127.0.0.1', port: Number(postgres), user: 'postgres', connectionTimeoutMillis: 1000 });
+    await expect(probe.connect()).rejects.toThrow();
   });
 
   it('a start-up failure of the embedded database is one line saying what to do, never a stack trace', async () => {
