@@ -58,6 +58,7 @@ describe('the embedded PostgreSQL', () => {
     expect(await exited).toBe(0);
     const again = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
     await expect(again.connect()).rejects.toThrow();
+    removeEmbeddedCluster(join(ROOT, '.tmp', 'test-embedded-lifecycle'));
   });
 });
 
