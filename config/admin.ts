@@ -1,23 +1,25 @@
 import type { Core } from '@strapi/strapi';
+import { publicUrl, readEnv } from '../src/env';
+import { previewUrl } from '../src/reader/preview-links';
 
-export default ({ env }: Core.Config.Shared.ConfigParams) => {
-  const publicUrl = env('PUBLIC_URL', 'http://localhost:1337').replace(/\/+$/, '');
+export default ({ strapi }: { strapi?: Core.Strapi } = {}) => {
+  const env = readEnv();
   return {
-    auth: { secret: env('ADMIN_JWT_SECRET') },
-    apiToken: { salt: env('API_TOKEN_SALT') },
-    transfer: { token: { salt: env('TRANSFER_TOKEN_SALT') } },
-    secrets: { encryptionKey: env('ENCRYPTION_KEY') },
-    serveAdminPanel: env.bool('SERVE_ADMIN_PANEL', true),
+    auth: { secret: env.ADMIN_JWT_SECRET },
+    apiToken: { salt: env.API_TOKEN_SALT },
+    transfer: { token: { salt: env.TRANSFER_TOKEN_SALT } },
+    secrets: { encryptionKey: env.ENCRYPTION_KEY },
+    serveAdminPanel: env.SERVE_ADMIN_PANEL,
     flags: { nps: false, promoteEE: false },
-    // The Preview button opens the reader page with the draft (src/reader/routes.ts).
+    // The Preview button opens the reader page with the draft (src/reader/routes.ts), through a
+    // signed, expiring link for that one document, issued only to users who may read it.
     preview: {
       enabled: true,
       config: {
-        allowedOrigins: [new URL(publicUrl).origin],
-        async handler(uid: string, { documentId, locale, status }: { documentId: string; locale?: string; status?: string }) {
-          if (uid !== 'api::article.article') return null;
-          const query = new URLSearchParams({ locale: locale ?? 'en', status: status ?? 'draft', secret: env('PREVIEW_SECRET', '') });
-          return `${publicUrl}/news/preview/${documentId}?${query.toString()}`;
+        allowedOrigins: [new URL(publicUrl(env)).origin],
+        handler(uid: string, params: { documentId: string; locale?: string; status?: string }) {
+          const app = strapi ?? (globalThis as unknown as { strapi: Core.Strapi }).strapi;
+          return previewUrl(app, uid, params);
         },
       },
     },

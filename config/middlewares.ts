@@ -1,7 +1,8 @@
 import { corsOrigins } from '../src/cache/policy';
 
 export default [
-  'strapi::logger',
+  // Strapi's access log, with secrets in URLs (preview tokens) left out.
+  'global::access-log',
   // Methods and URLs nothing can answer (TRACE, NUL bytes): refused before any work.
   'global::request-guard',
   'strapi::errors',

@@ -1,15 +1,17 @@
-import type { Core } from '@strapi/strapi';
 import { LOCALES } from '../src/bootstrap/locales';
+import { readEnv } from '../src/env';
 import { costPlugin } from '../src/graphql/cost';
 import { maxFieldsRule } from '../src/graphql/limits';
 
 const DEFAULT_LIMIT = 25;
 const MAX_LIMIT = 100;
 
-export default ({ env }: Core.Config.Shared.ConfigParams) => ({
+export default () => {
+  const env = readEnv();
+  return {
   'users-permissions': {
     config: {
-      jwtSecret: env('JWT_SECRET'),
+      jwtSecret: env.JWT_SECRET,
       register: { allowedFields: [] },
     },
   },
@@ -25,11 +27,11 @@ export default ({ env }: Core.Config.Shared.ConfigParams) => ({
       apolloServer: {
         introspection: true,
         // Appended to the plugin's own rules and plugins (its depth limit stays).
-        validationRules: [maxFieldsRule(env.int('GRAPHQL_MAX_FIELDS', 500))],
+        validationRules: [maxFieldsRule(env.GRAPHQL_MAX_FIELDS)],
         // Cost (rows an operation can load) and drafts, checked with the variables before it runs.
         plugins: [
           costPlugin({
-            maxCost: env.int('GRAPHQL_MAX_COST', 10_000),
+            maxCost: env.GRAPHQL_MAX_COST,
             defaultLimit: DEFAULT_LIMIT,
             maxLimit: MAX_LIMIT,
             localizationFanOut: LOCALES.length - 1,
@@ -39,4 +41,5 @@ export default ({ env }: Core.Config.Shared.ConfigParams) => ({
       },
     },
   },
-});
+};
+};

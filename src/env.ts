@@ -17,35 +17,74 @@ const postgresUrl = z
     }
   }, 'must be a URL like postgres://user:password@host:5432/database');
 
+/** The one rule for yes/no variables: true/false, 1/0, yes/no, on/off (any case). */
 const boolString = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { errorMap: () => ({ message: 'must be true or false' }) }))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes' || v === 'on');
 
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+
+/** Every variable the service reads, in one place: `.env.example` is checked against it. */
 export const EnvSchema = z.object({
+  // Database
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_HOST: z.string().min(1).optional(),
-  DATABASE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  DATABASE_PORT: int(1, 65535).optional(),
   DATABASE_NAME: z.string().min(1).optional(),
   DATABASE_USERNAME: z.string().min(1).optional(),
   DATABASE_PASSWORD: z.string().optional(),
   DATABASE_SCHEMA: z.string().min(1).optional(),
   DATABASE_SSL: boolString.optional(),
-  DATABASE_POOL_MIN: z.coerce.number().int().min(0).optional(),
-  DATABASE_POOL_MAX: z.coerce.number().int().min(1).optional(),
+  DATABASE_SSL_CA: z.string().min(1).optional(),
+  DATABASE_POOL_MIN: int(0, 1000).optional(),
+  DATABASE_POOL_MAX: int(1, 1000).optional(),
   DATABASE_CONNECT_TIMEOUT: z.coerce.number().positive().max(3600).optional(),
-  DATABASE_ACQUIRE_TIMEOUT: z.coerce.number().int().min(100).max(600_000).optional(),
+  DATABASE_ACQUIRE_TIMEOUT: int(100, 600_000).optional(),
+  EMBEDDED_POSTGRES_HOME: z.string().min(1).optional(),
+  // HTTP
   HOST: z.string().min(1).optional(),
-  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  PORT: int(0, 65535).optional(),
   PUBLIC_URL: z.string().url().optional(),
+  SERVER_URL: z.string().optional(),
+  TRUST_PROXY: boolString.default('false'),
+  CORS_ORIGINS: z.string().min(1).optional(),
+  SERVE_ADMIN_PANEL: boolString.default('true'),
+  SHUTDOWN_TIMEOUT: z.coerce.number().positive().max(600).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('http'),
+  // Accounts, links, notifications
   ADMIN_EMAIL: z.string().email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   EDITOR_EMAIL: z.string().email().optional(),
   EDITOR_PASSWORD: z.string().min(8).optional(),
   PREVIEW_SECRET: z.string().min(16).optional(),
+  // How long a preview link an editor opens stays valid, in seconds.
+  PREVIEW_LINK_TTL: int(60, 7 * 86_400).default(3600),
   WEBHOOK_URL: z.string().url().optional(),
+  // Caching and the invalidation bus
   REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must be a URL like redis://127.0.0.1:6379').optional(),
-  CORS_ORIGINS: z.string().min(1).optional(),
-  SHUTDOWN_TIMEOUT: z.coerce.number().positive().max(600).optional(),
+  CACHE_ENABLED: boolString.default('true'),
+  CACHE_MAX_ENTRIES: int(1, 10_000_000).default(5000),
+  CACHE_MAX_BYTES: int(1024, Number.MAX_SAFE_INTEGER).default(128 * 1024 * 1024),
+  // The longest an answer is served from this process's cache: a purge that never arrived
+  // cannot keep old text longer than this.
+  CACHE_TTL: int(1, 86_400).default(300),
+  SURROGATE_MAX_AGE: int(0, 31_536_000).default(60),
+  SURROGATE_STALE_WHILE_REVALIDATE: int(0, 31_536_000).default(30),
+  // GraphQL
+  GRAPHQL_MAX_FIELDS: int(1, 100_000).default(500),
+  GRAPHQL_MAX_COST: int(1, 100_000_000).default(10_000),
+  // Strapi's secrets (generated into .tmp/secrets.json by the launcher when unset)
+  APP_KEYS: z.string().min(1).optional(),
+  API_TOKEN_SALT: z.string().min(1).optional(),
+  ADMIN_JWT_SECRET: z.string().min(1).optional(),
+  TRANSFER_TOKEN_SALT: z.string().min(1).optional(),
+  JWT_SECRET: z.string().min(1).optional(),
+  ENCRYPTION_KEY: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { seedOnce } from './seed-once';
 import { ARTICLE_UID } from '../articles/constants';
 
 /** Fields the service keeps for itself: in the form (the version goes back on save), not shown. */
@@ -10,14 +11,26 @@ interface Configuration {
   layouts?: { edit?: Array<Array<{ name: string; size: number }>>; list?: string[] };
 }
 
+interface ContentTypesService {
+  findConfiguration(contentType: { uid: string }): Promise<Configuration>;
+  updateConfiguration(contentType: { uid: string }, configuration: Configuration): Promise<unknown>;
+}
+
 /**
  * The article edit view: headline as the entry's title, the service's own fields hidden, a
- * readable list view. Applied at every boot on top of what Strapi generated.
+ * readable list view. Set on the first boot, on top of what Strapi generated, through the content
+ * manager's own configuration service (what its "Configure the view" saves); after that the view
+ * is the admins'.
  */
 export async function ensureArticleLayout(strapi: Core.Strapi): Promise<void> {
-  const store = strapi.store({ type: 'plugin', name: 'content_manager' });
-  const key = `configuration_content_types::${ARTICLE_UID}`;
-  const config = ((await store.get({ key })) ?? {}) as Configuration;
+  await seedOnce(strapi, 'article-layout', () => configureArticleLayout(strapi));
+}
+
+async function configureArticleLayout(strapi: Core.Strapi): Promise<void> {
+  const service = strapi.plugin('content-manager').service('content-types') as ContentTypesService;
+  const contentType = strapi.contentType(ARTICLE_UID);
+  const found = await service.findConfiguration(contentType);
+  const config: Configuration = { settings: found.settings, metadatas: found.metadatas, layouts: found.layouts };
   const before = JSON.stringify(config);
 
   config.settings = { ...config.settings, mainField: 'headline', defaultSortBy: 'updatedAt', defaultSortOrder: 'DESC' };
@@ -44,5 +57,5 @@ export async function ensureArticleLayout(strapi: Core.Strapi): Promise<void> {
   }
   if (config.layouts) config.layouts.list = ['id', 'headline', 'slug', 'firstPublishedAt'];
 
-  if (JSON.stringify(config) !== before) await store.set({ key, value: config });
+  if (JSON.stringify(config) !== before) await service.updateConfiguration(contentType, config);
 }

@@ -1,7 +1,9 @@
 import type { Core } from '@strapi/strapi';
+import { describeRole, seedOnce } from './seed-once';
 import { ARTICLE_UID, CREDIT_UID } from '../articles/constants';
 
 const EDITOR_ROLE = 'strapi-editor';
+const AUTHOR_ROLE = 'strapi-author';
 const CM = 'plugin::content-manager.explorer';
 
 /** What the Editor role must be able to do here: articles in full, credits created and edited. */
@@ -43,12 +45,34 @@ export async function ensureSuperAdmin(strapi: Core.Strapi, email?: string, pass
   await ensureAdminAccount(strapi, email, password, role.id, 'Admin');
 }
 
-/** The editor from EDITOR_EMAIL / EDITOR_PASSWORD, with Strapi's Editor role able to do its job. */
+export const EDITOR_ROLE_DESCRIPTION =
+  'Newsroom editors. Set up by the news service on its first boot: articles in every locale (create, edit, publish), credits (create, edit). What you change here is kept.';
+export const AUTHOR_ROLE_DESCRIPTION =
+  'Writers: the articles they created, in every locale. Set up by the news service on its first boot. What you change here is kept.';
+
+/**
+ * The editor from EDITOR_EMAIL / EDITOR_PASSWORD, with Strapi's Editor role able to do its job, and
+ * the Author role able to work in our locales. The roles are set up on the first boot only: after
+ * that they are the admins' (the descriptions say so in Settings → Roles).
+ */
 export async function ensureEditor(strapi: Core.Strapi, email?: string, password?: string): Promise<void> {
-  const role = (await strapi.db.query('admin::role').findOne({ where: { code: EDITOR_ROLE } })) as { id: number } | null;
-  if (!role) throw new Error('the Editor role is missing');
-  await ensureEditorPermissions(strapi, role.id);
+  const role = await roleByCode(strapi, EDITOR_ROLE);
+  await seedOnce(strapi, 'editor-role', async () => {
+    await ensureEditorPermissions(strapi, role.id);
+    await describeRole(strapi, 'admin::role', role.id, EDITOR_ROLE_DESCRIPTION);
+  });
+  await seedOnce(strapi, 'author-role', async () => {
+    const author = await roleByCode(strapi, AUTHOR_ROLE);
+    await grantAllLocales(strapi, author.id);
+    await describeRole(strapi, 'admin::role', author.id, AUTHOR_ROLE_DESCRIPTION);
+  });
   if (email && password) await ensureAdminAccount(strapi, email, password, role.id, 'Editor');
+}
+
+async function roleByCode(strapi: Core.Strapi, code: string): Promise<{ id: number }> {
+  const role = (await strapi.db.query('admin::role').findOne({ where: { code } })) as { id: number } | null;
+  if (!role) throw new Error(`the ${code} role is missing`);
+  return role;
 }
 
 async function ensureEditorPermissions(strapi: Core.Strapi, roleId: number): Promise<void> {
@@ -63,7 +87,7 @@ async function ensureEditorPermissions(strapi: Core.Strapi, roleId: number): Pro
 
 /**
  * Permissions on a localized type name the locales they allow; roles made before our locales
- * existed allow none of them, so the editor could not open an article. Every locale, every boot.
+ * existed allow none of them, so the editor could not open an article: every locale.
  */
 async function grantAllLocales(strapi: Core.Strapi, roleId: number): Promise<void> {
   const codes = ((await strapi.plugin('i18n').service('locales').find()) as Array<{ code: string }>).map((l) => l.code).sort();

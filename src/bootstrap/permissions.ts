@@ -1,8 +1,11 @@
 import type { Core } from '@strapi/strapi';
+import { describeRole, seedOnce } from './seed-once';
 
 /**
- * What an anonymous reader may do: read published articles and credits, nothing else. The list is
- * the source of truth: anything else granted to the Public role is removed at boot.
+ * What an anonymous reader may do at first: read published articles and credits, nothing else.
+ * Seeded on the first boot (anything else granted then is removed, and sign-up is closed); after
+ * that the Public role is the admins' (Settings → Users & Permissions → Roles), and the role's
+ * description says so.
  */
 export const PUBLIC_ACTIONS = [
   'api::article.article.find',
@@ -11,7 +14,14 @@ export const PUBLIC_ACTIONS = [
   'api::image-credit.image-credit.findOne',
 ] as const;
 
+export const PUBLIC_ROLE_DESCRIPTION =
+  'Anonymous readers. Set up by the news service on its first boot: read published articles and credits. What you change here is kept.';
+
 export async function ensurePublicPermissions(strapi: Core.Strapi): Promise<void> {
+  await seedOnce(strapi, 'public-permissions', () => seedPublicPermissions(strapi));
+}
+
+async function seedPublicPermissions(strapi: Core.Strapi): Promise<void> {
   const role = await strapi.db
     .query('plugin::users-permissions.role')
     .findOne({ where: { type: 'public' }, populate: ['permissions'] });
@@ -38,6 +48,7 @@ export async function ensurePublicPermissions(strapi: Core.Strapi): Promise<void
   if (settings.allow_register !== false) {
     await advanced.set({ value: { ...settings, allow_register: false } });
   }
+  await describeRole(strapi, 'plugin::users-permissions.role', role.id, PUBLIC_ROLE_DESCRIPTION);
 }
 
 /** Read-only routes that other modules add to the article API (formats, reader pages). */

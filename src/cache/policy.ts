@@ -1,27 +1,10 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import { readEnv, type Env } from '../env';
 
-const CacheEnv = z.object({
-  CACHE_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
-  CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(5000),
-  // Bytes held by the response cache: bodies, headers and keys.
-  CACHE_MAX_BYTES: z.coerce.number().int().min(1024).default(128 * 1024 * 1024),
-  // The longest an answer is served from this process's cache: a purge that never arrived (a
-  // lost Redis message) cannot keep old text longer than this.
-  CACHE_TTL: z.coerce.number().int().min(1).max(86_400).default(300),
-  SURROGATE_MAX_AGE: z.coerce.number().int().min(0).default(60),
-  SURROGATE_STALE_WHILE_REVALIDATE: z.coerce.number().int().min(0).default(30),
-});
-export type CacheSettings = z.infer<typeof CacheEnv>;
+export type CacheSettings = Pick<Env, 'CACHE_ENABLED' | 'CACHE_MAX_ENTRIES' | 'CACHE_MAX_BYTES' | 'CACHE_TTL' | 'SURROGATE_MAX_AGE' | 'SURROGATE_STALE_WHILE_REVALIDATE'>;
 
 export function cacheSettings(env: NodeJS.ProcessEnv = process.env): CacheSettings {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = CacheEnv.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`invalid environment: ${issue.path.join('.')} ${issue.message}`);
-  }
-  return parsed.data;
+  return readEnv(env);
 }
 
 /** Browsers revalidate cheaply with the ETag; a CDN that purges by key may keep it longer. */
@@ -40,7 +23,7 @@ export function isCacheableGet(url: string): boolean {
 }
 
 /** Origins CORS answers (CORS_ORIGINS, comma-separated; by default PUBLIC_URL's origin). */
-export function corsOrigins(env: NodeJS.ProcessEnv = process.env): string[] {
+export function corsOrigins(env: Env = readEnv()): string[] {
   return (env.CORS_ORIGINS ?? new URL(env.PUBLIC_URL ?? 'http://localhost:1337').origin)
     .split(',')
     .map((origin) => origin.trim())

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
@@ -6,20 +5,12 @@ import { loadArticle } from '../articles/load';
 import { LocaleCode } from '../bootstrap/locales';
 import { publicUrl, readEnv } from '../env';
 import { escapeHtml, renderArticlePage } from '../representations/html';
+import { verifyPreview } from './preview-links';
 
 const PageQuery = z.object({ locale: LocaleCode.default('en') }).strict();
-const PreviewQuery = z
-  .object({ locale: LocaleCode.default('en'), status: z.enum(['draft', 'published']).default('draft'), secret: z.string().max(200) })
-  .strict();
+const PreviewQuery = z.object({ token: z.string().max(1000) }).strict();
 const Slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(80);
 const DocumentId = z.string().regex(/^[a-z0-9]{1,64}$/);
-
-function sameSecret(given: string, expected: string | undefined): boolean {
-  if (!expected) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 function page(ctx: Context, status: number, html: string): void {
   ctx.status = status;
@@ -33,7 +24,8 @@ function notFoundPage(ctx: Context): void {
 
 /**
  * Reader pages: `/news/<slug>` renders the published article; `/news/preview/<documentId>` with
- * the preview secret renders the draft (the admin's Preview button links there).
+ * a signed preview token for that document renders the draft (the admin's Preview button links
+ * there; see preview-links.ts).
  */
 export function registerReaderRoutes(strapi: Core.Strapi): void {
   const env = readEnv();
@@ -47,12 +39,20 @@ export function registerReaderRoutes(strapi: Core.Strapi): void {
         const id = DocumentId.safeParse(ctx.params.documentId);
         ctx.set('Cache-Control', 'private, no-store');
         ctx.set('X-Robots-Tag', 'noindex');
+        // The link is a credential: it must not leave in a Referer header.
+        ctx.set('Referrer-Policy', 'no-referrer');
         if (!query.success || !id.success) return page(ctx, 400, `<!doctype html><p>${escapeHtml('Bad preview link')}</p>`);
-        if (!sameSecret(query.data.secret, env.PREVIEW_SECRET)) return page(ctx, 401, '<!doctype html><p>Preview link expired or wrong</p>');
+        const checked = env.PREVIEW_SECRET ? verifyPreview(env.PREVIEW_SECRET, query.data.token) : ({ ok: false, reason: 'invalid' } as const);
+        if (!checked.ok || checked.grant.d !== id.data) {
+          const why = !checked.ok && checked.reason === 'expired' ? 'This preview link has expired: open the preview again from the admin.' : 'This preview link is not valid.';
+          return page(ctx, 401, `<!doctype html><p>${escapeHtml(why)}</p>`);
+        }
+        const { l: locale, s: status } = checked.grant;
+        if (!LocaleCode.safeParse(locale).success) return page(ctx, 400, `<!doctype html><p>${escapeHtml('Bad preview link')}</p>`);
         ctx.state.allowDrafts = true;
-        const article = await loadArticle(strapi, { documentId: id.data }, query.data.locale, query.data.status);
+        const article = await loadArticle(strapi, { documentId: id.data }, locale, status);
         if (!article) return notFoundPage(ctx);
-        page(ctx, 200, renderArticlePage(article, base, { preview: query.data.status === 'draft' }));
+        page(ctx, 200, renderArticlePage(article, base, { preview: status === 'draft' }));
       },
       config: { auth: false },
     },

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
+import { articleAccess, type ArticleAction } from '../articles/access';
 import { ARTICLE_UID } from '../articles/constants';
 import { diffLines, formatDiff } from './diff';
 import { dataOf, SnapshotSchema, textLines } from './snapshot';
@@ -9,7 +10,7 @@ import { REVISION_UID } from './store';
 interface AdminContext {
   params: Record<string, string>;
   query: Record<string, unknown>;
-  state: { userAbility?: { can(action: string, subject: string): boolean } };
+  state: { userAbility?: unknown };
   status: number;
   body: unknown;
 }
@@ -29,24 +30,27 @@ const LocaleQuery = z.object({ locale: z.string().min(1).max(20).optional() }).s
 const DiffQuery = z.object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() }).strict();
 const Id = z.coerce.number().int().positive();
 
-const READ = 'plugin::content-manager.explorer.read';
-const UPDATE = 'plugin::content-manager.explorer.update';
-
 /**
  * Admin-only endpoints for an article's revisions (admin JWT, and the content-manager permission
- * to read or update articles): list, show, diff, restore (as a new draft; publishing stays the
- * editor's act).
+ * to read, or update, this very article: role conditions such as the Author's "only what I
+ * created" apply): list, show, diff, restore (as a new draft; publishing stays the editor's act).
  */
 export function registerRevisionRoutes(strapi: Core.Strapi): void {
-  const route = (method: 'GET' | 'POST', path: string, action: string, handler: (ctx: AdminContext) => Promise<void>) => ({
+  const route = (method: 'GET' | 'POST', path: string, action: ArticleAction, handler: (ctx: AdminContext) => Promise<void>) => ({
     method,
     path,
     handler: async (koaContext: Context) => {
       // Koa's context, with the admin auth state the policy guarantees and the route params.
       const ctx = koaContext as unknown as AdminContext;
-      if (!ctx.state.userAbility?.can(action, ARTICLE_UID)) {
+      const access = await articleAccess(strapi, ctx.state.userAbility, action, ctx.params.documentId);
+      if (access === 'missing') {
+        ctx.status = 404;
+        ctx.body = error(404, 'NotFoundError', 'No such article');
+        return;
+      }
+      if (access === 'denied') {
         ctx.status = 403;
-        ctx.body = error(403, 'ForbiddenError', 'You may not read or edit articles');
+        ctx.body = error(403, 'ForbiddenError', action === 'read' ? 'You may not read this article' : 'You may not edit this article');
         return;
       }
       await handler(ctx);
@@ -69,7 +73,7 @@ export function registerRevisionRoutes(strapi: Core.Strapi): void {
     type: 'admin',
     prefix: '',
     routes: [
-      route('GET', '/news-admin/articles/:documentId/revisions', READ, async (ctx) => {
+      route('GET', '/news-admin/articles/:documentId/revisions', 'read', async (ctx) => {
         const query = LocaleQuery.safeParse(ctx.query);
         if (!query.success) return badRequest(ctx, query.error.issues[0].message);
         const rows = (await strapi.db.query(REVISION_UID).findMany({
@@ -89,7 +93,7 @@ export function registerRevisionRoutes(strapi: Core.Strapi): void {
           })),
         };
       }),
-      route('GET', '/news-admin/articles/:documentId/revisions/diff', READ, async (ctx) => {
+      route('GET', '/news-admin/articles/:documentId/revisions/diff', 'read', async (ctx) => {
         const query = DiffQuery.safeParse(ctx.query);
         if (!query.success) return badRequest(ctx, 'from and to must be revision ids');
         const [from, to] = await Promise.all([find(query.data.from), find(query.data.to)]);
@@ -99,13 +103,13 @@ export function registerRevisionRoutes(strapi: Core.Strapi): void {
         const lines = diffLines(textLines(SnapshotSchema.parse(from.snapshot)), textLines(SnapshotSchema.parse(to.snapshot)));
         ctx.body = { data: { from: from.id, to: to.id, lines, text: formatDiff(lines) } };
       }),
-      route('GET', '/news-admin/articles/:documentId/revisions/:id', READ, async (ctx) => {
+      route('GET', '/news-admin/articles/:documentId/revisions/:id', 'read', async (ctx) => {
         const id = Id.safeParse(ctx.params.id);
         const row = id.success ? await find(id.data) : null;
         if (!row || row.articleDocumentId !== ctx.params.documentId) return notFound(ctx);
         ctx.body = { data: { ...row, text: textLines(SnapshotSchema.parse(row.snapshot)).join('\n') } };
       }),
-      route('POST', '/news-admin/articles/:documentId/revisions/:id/restore', UPDATE, async (ctx) => {
+      route('POST', '/news-admin/articles/:documentId/revisions/:id/restore', 'update', async (ctx) => {
         const id = Id.safeParse(ctx.params.id);
         const row = id.success ? await find(id.data) : null;
         if (!row || row.articleDocumentId !== ctx.params.documentId) return notFound(ctx);

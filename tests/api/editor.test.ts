@@ -4,6 +4,7 @@ import { writeStory } from '../../src/importer/write-story';
 import { parseStory } from '../../src/story';
 import { sql } from '../helpers/database';
 import { json, type Json } from '../helpers/http';
+import { signPreview } from '../../src/reader/preview-links';
 import { startApp, type TestApp } from '../helpers/strapi';
 
 const EDITOR = { email: 'editor@news.test', password: 'Editor-pass-1234' };
@@ -229,14 +230,84 @@ describe('preview and reader page', () => {
     expect((await fetch(`${app.baseUrl}/news/no-such-story`)).status).toBe(404);
   });
 
-  it('the preview shows the draft only with the secret', async () => {
+  it('the Preview button gives a signed link for that document; it opens the draft, and nothing else', async () => {
     const draft = await editView();
-    const url = `${app.baseUrl}/news/preview/${documentId}?locale=en&status=draft`;
-    expect((await fetch(`${url}&secret=wrong`)).status).toBe(401);
-    const response = await fetch(`${url}&secret=test-preview-secret-0123456789`);
+    const issued = await json(await admin(`/content-manager/preview/url/api::article.article?documentId=${documentId}&locale=en&status=draft`));
+    const link = new URL(issued.data.url);
+    expect(link.origin).toBe('http://news.test');
+    expect(link.pathname).toBe(`/news/preview/${documentId}`);
+    expect([...link.searchParams.keys()]).toEqual(['token']);
+    const token = link.searchParams.get('token') as string;
+    const response = await fetch(`${app.baseUrl}${link.pathname}${link.search}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('private, no-store');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
     expect(await response.text()).toContain(`<h1>${draft.headline}</h1>`);
+    // The same token for another document, a tampered token, an old-style secret: refused.
+    const other = await app.strapi.documents('api::article.article').create({ locale: 'en', data: { headline: 'Another draft entirely' } } as never);
+    expect((await fetch(`${app.baseUrl}/news/preview/${other.documentId}?token=${token}`)).status).toBe(401);
+    const [body, mac] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), d: other.documentId })).toString('base64url');
+    expect((await fetch(`${app.baseUrl}/news/preview/${other.documentId}?token=${forged}.${mac}`)).status).toBe(401);
+    expect((await fetch(`${app.baseUrl}/news/preview/${documentId}?secret=test-preview-secret-0123456789`)).status).toBe(400);
+  });
+
+  it('a preview link expires (PREVIEW_LINK_TTL)', async () => {
+    const expired = signPreview('test-preview-secret-0123456789', { d: documentId, l: 'en', s: 'draft' }, 60, Date.now() - 61_000);
+    const response = await fetch(`${app.baseUrl}/news/preview/${documentId}?token=${expired}`);
+    expect(response.status).toBe(401);
+    expect(await response.text()).toMatch(/expired/);
+  });
+
+  it('the access log never writes a preview token', async () => {
+    const token = signPreview('test-preview-secret-0123456789', { d: documentId, l: 'en', s: 'draft' }, 600);
+    const lines: string[] = [];
+    const http = app.strapi.log.http.bind(app.strapi.log);
+    app.strapi.log.http = ((line: string) => {
+      lines.push(line);
+      return http(line);
+    }) as typeof app.strapi.log.http;
+    try {
+      await fetch(`${app.baseUrl}/news/preview/${documentId}?token=${token}`);
+    } finally {
+      app.strapi.log.http = http as typeof app.strapi.log.http;
+    }
+    expect(lines.some((line) => line.includes(`/news/preview/${documentId}?token=[redacted]`))).toBe(true);
+    expect(lines.join('\n')).not.toContain(token.split('.')[1]);
+  });
+});
+
+describe("role conditions: Strapi's Author sees only what they created", () => {
+  let authorToken: string;
+  let ownDocumentId: string;
+  beforeAll(async () => {
+    const role = (await app.strapi.db.query('admin::role').findOne({ where: { code: 'strapi-author' } })) as { id: number };
+    await app.strapi.service('admin::user').create({ email: 'author@news.test', firstname: 'Ann', lastname: 'Author', password: 'Author-pass-1234', roles: [role.id], isActive: true });
+    authorToken = await login('author@news.test', 'Author-pass-1234');
+    const created = await json(await admin(`${CM}?locale=en`, { method: 'POST', token: authorToken, body: { headline: 'The author’s own story' } }));
+    ownDocumentId = created.data.documentId;
+    expect(ownDocumentId).toBeTruthy();
+  });
+
+  it('revisions of an article someone else created: 403 for list, one, diff and restore', async () => {
+    const revisions = await json(await admin(`/news-admin/articles/${documentId}/revisions`));
+    const [first] = revisions.data;
+    for (const [method, path] of [
+      ['GET', `/news-admin/articles/${documentId}/revisions`],
+      ['GET', `/news-admin/articles/${documentId}/revisions/${first.id}`],
+      ['GET', `/news-admin/articles/${documentId}/revisions/diff?from=${first.id}&to=${first.id}`],
+      ['POST', `/news-admin/articles/${documentId}/revisions/${first.id}/restore`],
+    ]) {
+      expect([path, (await admin(path, { method, token: authorToken })).status]).toEqual([path, 403]);
+    }
+    expect((await admin(`/news-admin/articles/${ownDocumentId}/revisions`, { token: authorToken })).status).toBe(200);
+  });
+
+  it('no preview link for an article someone else created; one for their own', async () => {
+    const others = await admin(`/content-manager/preview/url/api::article.article?documentId=${documentId}&locale=en&status=draft`, { token: authorToken });
+    expect(others.status).toBe(204);
+    const own = await json(await admin(`/content-manager/preview/url/api::article.article?documentId=${ownDocumentId}&locale=en&status=draft`, { token: authorToken }));
+    expect(own.data.url).toMatch(/\/news\/preview\/.+\?token=/);
   });
 });
 

@@ -195,4 +195,22 @@ describe('bootstrap', () => {
     app = await startApp({ databaseUrl, databaseName });
     expect(await count()).toEqual(before);
   });
+
+  it("a later boot leaves what admins changed alone (the roles say so where admins see them)", async () => {
+    const publicRole = await app.strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: 'public' } });
+    expect(publicRole.description).toMatch(/first boot.*What you change here is kept/);
+    const editorRole = await app.strapi.db.query('admin::role').findOne({ where: { code: 'strapi-editor' } });
+    expect(editorRole.description).toMatch(/What you change here is kept/);
+    // An admin closes credit pages to the public, opens the users list, and takes publishing from editors.
+    await app.strapi.db.query('plugin::users-permissions.permission').deleteMany({ where: { action: 'api::image-credit.image-credit.findOne', role: publicRole.id } });
+    await app.strapi.db.query('plugin::users-permissions.permission').create({ data: { action: 'plugin::users-permissions.user.find', role: publicRole.id } });
+    await app.strapi.db.query('admin::permission').deleteMany({ where: { action: 'plugin::content-manager.explorer.publish', role: editorRole.id } });
+    const { databaseUrl, databaseName } = app;
+    await app.stop({ keepDatabase: true });
+    app = await startApp({ databaseUrl, databaseName });
+    const publicActions = ((await app.strapi.db.query('plugin::users-permissions.permission').findMany({ where: { role: publicRole.id } })) as Array<{ action: string }>).map((p) => p.action);
+    expect(publicActions).not.toContain('api::image-credit.image-credit.findOne');
+    expect(publicActions).toContain('plugin::users-permissions.user.find');
+    expect(await app.strapi.db.query('admin::permission').count({ where: { action: 'plugin::content-manager.explorer.publish', role: editorRole.id } })).toBe(0);
+  });
 });
