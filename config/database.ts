@@ -23,7 +23,7 @@ export default () => {
         database: connection.database,
         user: connection.user,
         password: connection.password,
-        ssl: connection.ssl ? { rejectUnauthorized: false } : false,
+        ssl: connection.ssl,
         schema: connection.schema,
       },
       pool: { min: env.DATABASE_POOL_MIN ?? 0, max: env.DATABASE_POOL_MAX ?? 10 },

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ClientConfig } from 'pg';
 import { z } from 'zod';
 
@@ -104,28 +105,71 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   return result.data;
 }
 
+/** How the connection uses TLS: `false`, or the options node-postgres takes. */
+export type DatabaseTls = false | { rejectUnauthorized: boolean; ca?: string; checkServerIdentity?: () => undefined };
+
 export interface DatabaseConnection {
   host: string;
   port: number;
   database: string;
   user: string;
   password: string;
-  ssl: boolean;
+  ssl: DatabaseTls;
   schema: string;
+}
+
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+type SslMode = (typeof SSL_MODES)[number];
+
+/**
+ * TLS as libpq's sslmode says: `require` encrypts without checking the certificate (unless a CA
+ * is given: then as verify-ca); `verify-ca` checks it was signed by DATABASE_SSL_CA (else the
+ * system's CAs); `verify-full` also checks it names the host. `disable`, `allow` and `prefer` make
+ * no TLS connection: node-postgres cannot fall back from one to the other as libpq does.
+ * DATABASE_SSL=true (without a sslmode) means verify-full.
+ */
+export function databaseTls(mode: SslMode | undefined, caFile: string | undefined): DatabaseTls {
+  let ca: string | undefined;
+  if (caFile) {
+    try {
+      ca = readFileSync(caFile, 'utf8');
+    } catch (error) {
+      throw new EnvError(`invalid environment: DATABASE_SSL_CA cannot be read (${(error as Error).message.split('\n')[0]})`);
+    }
+  }
+  switch (mode) {
+    case undefined:
+    case 'disable':
+    case 'allow':
+    case 'prefer':
+      return false;
+    case 'require':
+      return ca ? { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined } : { rejectUnauthorized: false };
+    case 'verify-ca':
+      return { rejectUnauthorized: true, ...(ca ? { ca } : {}), checkServerIdentity: () => undefined };
+    case 'verify-full':
+      return { rejectUnauthorized: true, ...(ca ? { ca } : {}) };
+  }
+}
+
+function sslMode(value: string | null): SslMode | undefined {
+  if (value === null) return undefined;
+  if ((SSL_MODES as readonly string[]).includes(value)) return value as SslMode;
+  throw new EnvError(`invalid environment: DATABASE_URL sslmode must be one of ${SSL_MODES.join(', ')}`);
 }
 
 /** DATABASE_URL wins; otherwise the DATABASE_* variables; undefined when neither is set. */
 export function databaseConnection(env: Env): DatabaseConnection | undefined {
+  const explicit = env.DATABASE_SSL === undefined ? undefined : env.DATABASE_SSL ? 'verify-full' : 'disable';
   if (env.DATABASE_URL) {
     const url = new URL(env.DATABASE_URL);
-    const sslMode = url.searchParams.get('sslmode');
     return {
       host: url.hostname,
       port: url.port ? Number(url.port) : 5432,
       database: decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres',
       user: decodeURIComponent(url.username) || 'postgres',
       password: decodeURIComponent(url.password),
-      ssl: env.DATABASE_SSL ?? (sslMode !== null && sslMode !== 'disable'),
+      ssl: databaseTls(sslMode(url.searchParams.get('sslmode')) ?? explicit, env.DATABASE_SSL_CA),
       schema: env.DATABASE_SCHEMA ?? 'public',
     };
   }
@@ -136,17 +180,23 @@ export function databaseConnection(env: Env): DatabaseConnection | undefined {
       database: env.DATABASE_NAME ?? 'strapi',
       user: env.DATABASE_USERNAME ?? 'postgres',
       password: env.DATABASE_PASSWORD ?? '',
-      ssl: env.DATABASE_SSL ?? false,
+      ssl: databaseTls(explicit, env.DATABASE_SSL_CA),
       schema: env.DATABASE_SCHEMA ?? 'public',
     };
   }
   return undefined;
 }
 
-/** A connection of its own to the service's database (boot lock, invalidation bus, probes). */
+/**
+ * The one place a connection to the service's database is described, for every client: Strapi's
+ * pool (config/database.ts), and the connections of its own that the boot lock, the
+ * invalidation bus, the breaker's probe and the start-up wait open.
+ */
 export function databaseClientConfig(env: Env): ClientConfig | undefined {
   const connection = databaseConnection(env);
-  return connection && { ...connection, ssl: connection.ssl ? { rejectUnauthorized: false } : false };
+  if (!connection) return undefined;
+  const { schema: _schema, ...client } = connection;
+  return client;
 }
 
 export function publicUrl(env: Env): string {

