@@ -1,4 +1,4 @@
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV STRAPI_TELEMETRY_DISABLED=true
 COPY package.json package-lock.json ./

@@ -44,18 +44,36 @@ describe('docker-compose.yml (no Docker engine here: checked by construction)', 
     expect(new URL(compose.services.app.environment?.REDIS_URL ?? '').hostname).toBe('redis');
   });
 
+  it('does not publish PostgreSQL beyond loopback, and takes its password from the environment', () => {
+    const postgres = compose.services.postgres;
+    for (const port of postgres.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
+    expect(postgres.environment?.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
+    expect(read('docker-compose.yml')).not.toMatch(/news:news@/);
+  });
+
   it('passes only variables the app reads, and a DATABASE_URL that points at the postgres service', () => {
     const app = compose.services.app;
     const env = app.environment ?? {};
     const known = new Set<string>([...Object.keys(EnvSchema.shape), ...SECRET_NAMES]);
     for (const name of Object.keys(env)) expect(known).toContain(name);
-    const url = new URL(env.DATABASE_URL);
-    const db = compose.services.postgres.environment ?? {};
+    // As compose interpolates: ${NAME:?…} and ${NAME:-…} become the variable's value.
+    const interpolate = (value: string) => value.replace(/\$\{([A-Z_]+)[^}]*\}/g, (_m, name: string) => `sample-${name.toLowerCase()}`);
+    const url = new URL(interpolate(env.DATABASE_URL));
+    const db = Object.fromEntries(Object.entries(compose.services.postgres.environment ?? {}).map(([k, v]) => [k, interpolate(v)]));
     expect(url.hostname).toBe('postgres');
     expect(url.username).toBe(db.POSTGRES_USER);
-    expect(url.password).toBe(db.POSTGRES_PASSWORD);
+    expect(decodeURIComponent(url.password)).toBe(db.POSTGRES_PASSWORD);
     expect(url.pathname).toBe(`/${db.POSTGRES_DB}`);
-    expect(EnvSchema.safeParse({ DATABASE_URL: env.DATABASE_URL }).success).toBe(true);
+    expect(EnvSchema.safeParse({ DATABASE_URL: interpolate(env.DATABASE_URL) }).success).toBe(true);
+  });
+
+  it('deploys on a supported Node LTS (22 or 24) and says so in engines; this machine runs 20, which the range leaves out', () => {
+    expect(read('Dockerfile')).toMatch(/^FROM node:(22|24)-/m);
+    const { engines } = JSON.parse(read('package.json')) as { engines: { node: string } };
+    const [, min, max] = /^>=(\d+)\.\d+\.\d+ <(\d+)$/.exec(engines.node) ?? [];
+    expect(Number(min)).toBe(22);
+    expect(Number(max)).toBe(25);
+    expect(read('README.md')).toMatch(/Node (22|24)/);
   });
 
   it('.env.example documents every variable the app reads, and nothing else', () => {
