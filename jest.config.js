@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 const shared = {
-  preset: 'ts-jest',
+  // Tests compile with the tooling's config (the server's, plus scripts and tooling types).
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.tools.json' }] },
   testEnvironment: 'node',
   // Anchored: an unanchored '.tmp' would also match a checkout under /tmp/ and find no tests.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/\\.tmp/', '<rootDir>/dist/', '<rootDir>/\\.strapi/'],
