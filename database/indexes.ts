@@ -15,7 +15,7 @@ export const POST_SYNC_STATEMENTS: readonly string[] = [
   // The importer finds a story by its source file name.
   `CREATE INDEX IF NOT EXISTS articles_import_source_idx ON articles (import_source, locale)`,
   // Lists are sorted by first publication, newest first.
-  `CREATE INDEX IF NOT EXISTS articles_listing_idx
-     ON articles (locale, first_published_at DESC, id DESC) WHERE published_at IS NOT NULL`,
+  `CREATE INDEX IF NOT EXISTS articles_listing_date_idx
+     ON articles (locale, first_publish_date DESC, id DESC) WHERE published_at IS NOT NULL`,
   `CREATE INDEX IF NOT EXISTS articles_document_locale_idx ON articles (document_id, locale, published_at)`,
 ];

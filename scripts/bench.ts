@@ -626,7 +626,7 @@ async function cloneStory(client: Client, count: number): Promise<string> {
         slug: `t.slug || '-' || g`,
         headline: `t.headline || ' (' || g || ')'`,
         import_source: `'bench-' || g || '.txt'`,
-        first_published_at: `t.first_published_at - g * interval '1 minute'`,
+        first_publish_date: `t.first_publish_date - g * interval '1 minute'`,
         published_at: `t.published_at - g * interval '1 minute'`,
         created_at: `t.created_at - g * interval '1 minute'`,
         updated_at: `t.updated_at - g * interval '1 minute'`,

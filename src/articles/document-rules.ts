@@ -21,7 +21,7 @@ interface ArticleParams {
 
 /**
  * The article's invariants, kept by the Document Service so that every path (admin, REST,
- * importer) goes through them: a slug by the one slug rule, unique per locale; firstPublishedAt
+ * importer) goes through them: a slug by the one slug rule, unique per locale; firstPublishDate
  * set on first publish; a version that every change bumps; the `credits` relation in step with
  * the figures.
  */
@@ -32,9 +32,8 @@ export function articleDocumentRules(strapi: Strapi): Middleware {
     const locale = await resolveLocale(strapi, params.locale);
 
     const write = async () => {
-      let firstPublishedAt: unknown = null;
       if (ctx.action === 'create' || ctx.action === 'update') {
-        firstPublishedAt = await prepareWrite(strapi, params, locale, ctx.action === 'create');
+        await prepareWrite(strapi, params, locale, ctx.action === 'create');
       }
       if (ctx.action === 'publish' && params.documentId) {
         await stampFirstPublished(strapi, params.documentId, locale);
@@ -43,14 +42,6 @@ export function articleDocumentRules(strapi: Strapi): Middleware {
       const result = await next();
 
       const documentId = params.documentId ?? documentIdOf(result);
-      if (documentId && firstPublishedAt && locale) {
-        // Strapi 5.54 reserves `firstPublishedAt` and nulls it in every create/update's data (the
-        // admin sends it back on each save): put the first publication date back.
-        await strapi.db.query(ARTICLE_UID).updateMany({
-          where: { documentId, locale, publishedAt: null },
-          data: { firstPublishedAt },
-        });
-      }
       if (documentId) {
         if (STATE_ACTIONS.has(ctx.action)) await bumpVersion(strapi, documentId, locale);
         if (ctx.action === 'publish') await recordPublished(strapi, documentId, locale);
@@ -83,18 +74,18 @@ async function prepareWrite(
   params: ArticleParams,
   locale: string | undefined,
   isCreate: boolean
-): Promise<unknown> {
+): Promise<void> {
   const data = (params.data ??= {});
   validateArticleInput(data, isCreate);
   const current =
     params.documentId && locale
       ? ((await strapi.db
           .queryBuilder(ARTICLE_UID)
-          .select(['id', 'version', 'slug', 'headline', 'firstPublishedAt'])
+          .select(['id', 'version', 'slug', 'headline'])
           .where({ documentId: params.documentId, locale, publishedAt: null })
           .forUpdate()
           .first()
-          .execute()) as { version: number | null; slug: string | null; headline: string; firstPublishedAt: unknown } | null)
+          .execute()) as { version: number | null; slug: string | null; headline: string } | null)
       : null;
 
   // Optimistic concurrency: a save that says which version it edited (the admin sends the
@@ -128,7 +119,6 @@ async function prepareWrite(
     const hash = createHash('sha256').update(headline).digest('hex');
     data.slug = await uniqueSlug(strapi, slugify(headline, hash), locale, params.documentId);
   }
-  return current?.firstPublishedAt ?? null;
 }
 
 async function slugTaken(strapi: Strapi, slug: string, locale: string, documentId?: string): Promise<boolean> {
@@ -149,8 +139,8 @@ export async function uniqueSlug(strapi: Strapi, base: string, locale: string, d
 
 async function stampFirstPublished(strapi: Strapi, documentId: string, locale: string | undefined): Promise<void> {
   await strapi.db.query(ARTICLE_UID).updateMany({
-    where: { documentId, ...(locale ? { locale } : {}), publishedAt: null, firstPublishedAt: null },
-    data: { firstPublishedAt: new Date() },
+    where: { documentId, ...(locale ? { locale } : {}), publishedAt: null, firstPublishDate: null },
+    data: { firstPublishDate: new Date() },
   });
 }
 

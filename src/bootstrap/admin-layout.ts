@@ -55,7 +55,7 @@ async function configureArticleLayout(strapi: Core.Strapi): Promise<void> {
       .map((row) => row.filter((cell) => !HIDDEN.includes(cell.name)))
       .filter((row) => row.length > 0);
   }
-  if (config.layouts) config.layouts.list = ['id', 'headline', 'slug', 'firstPublishedAt'];
+  if (config.layouts) config.layouts.list = ['id', 'headline', 'slug', 'firstPublishDate'];
 
   if (JSON.stringify(config) !== before) await service.updateConfiguration(contentType, config);
 }

@@ -29,7 +29,7 @@ export interface ArticleView {
   headline: string;
   slug: string;
   standfirst?: string | null;
-  firstPublishedAt?: string | null;
+  firstPublishDate?: string | null;
   publishedAt?: string | null;
   updatedAt: string;
   createdAt: string;

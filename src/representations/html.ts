@@ -36,7 +36,7 @@ export function renderArticlePage(article: ArticleView, publicUrl: string, optio
       block.__component === 'content.paragraph' ? `<p>${escapeHtml(block.text)}</p>` : figureHtml(block, publicUrl, false)
     )
     .join('\n');
-  const published = article.firstPublishedAt ?? article.publishedAt;
+  const published = article.firstPublishDate ?? article.publishedAt;
   const standfirst = presentText(article.standfirst);
   return `<!doctype html>
 <html lang="${lang}">

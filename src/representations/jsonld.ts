@@ -30,7 +30,7 @@ export function toJsonLd(article: ArticleView, publicUrl: string): Record<string
     identifier: article.documentId,
     headline: article.headline,
     description: presentText(article.standfirst),
-    datePublished: isoDateTime(article.firstPublishedAt) ?? isoDateTime(article.publishedAt),
+    datePublished: isoDateTime(article.firstPublishDate) ?? isoDateTime(article.publishedAt),
     dateModified: isoDateTime(article.updatedAt),
     inLanguage: article.locale,
     articleBody: paragraphTexts(article).join('\n\n'),

@@ -113,14 +113,14 @@ describe('saving and publishing', () => {
     expect(after.lead.caption).toBe('Edited caption');
   });
 
-  it('firstPublishedAt survives admin saves and republishing', async () => {
-    const first = (await publicArticle()).firstPublishedAt;
+  it('firstPublishDate survives admin saves and republishing', async () => {
+    const first = (await publicArticle()).firstPublishDate;
     expect(first).toBeTruthy();
     const view = await editView();
     expect((await admin(`${CM}/${documentId}?locale=en`, { method: 'PUT', body: { ...view, standfirst: 'Kept date' } })).status).toBe(200);
-    expect((await editView()).firstPublishedAt).toBe(first);
+    expect((await editView()).firstPublishDate).toBe(first);
     await admin(`${CM}/${documentId}/actions/publish?locale=en`, { method: 'POST', body: await editView() });
-    expect((await publicArticle()).firstPublishedAt).toBe(first);
+    expect((await publicArticle()).firstPublishDate).toBe(first);
   });
 
   it('a stale save is refused with 409 and a message; the loser’s text is kept as a revision', async () => {

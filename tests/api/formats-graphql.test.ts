@@ -175,7 +175,7 @@ describe('GraphQL', () => {
     expect(costly.status).toBe(400);
     expect(costly.body.errors[0].extensions.code).toBe('QUERY_TOO_COSTLY');
     // A value the database cannot hold: scrubbed as over POST (no SQL, no driver text).
-    const bad = await get('{ articles(filters: { firstPublishedAt: { eq: "not-a-date-at-all" } }) { headline } }');
+    const bad = await get('{ articles(filters: { firstPublishDate: { eq: "not-a-date-at-all" } }) { headline } }');
     const text = JSON.stringify(bad.body);
     expect(text).not.toMatch(/select |from "|invalid input syntax|stacktrace/i);
     expect(bad.cache).not.toMatch(/public/);

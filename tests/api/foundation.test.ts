@@ -1,3 +1,4 @@
+import { publishBundledStory } from '../helpers/stories';
 import { json } from '../helpers/http';
 import { sql } from '../helpers/database';
 import { startApp, type TestApp } from '../helpers/strapi';
@@ -23,7 +24,7 @@ describe('content model', () => {
     expect(a.headline).toMatchObject({ type: 'text', required: true });
     expect(a.slug).toMatchObject({ type: 'string' });
     expect(a.standfirst).toMatchObject({ type: 'text' });
-    expect(a.firstPublishedAt).toMatchObject({ type: 'datetime' });
+    expect(a.firstPublishDate).toMatchObject({ type: 'datetime' });
     expect(a.lead).toMatchObject({ type: 'component', component: 'media.figure', repeatable: false });
     expect(a.body).toMatchObject({ type: 'dynamiczone', components: ['content.paragraph', 'media.figure'] });
     expect(a.credits).toMatchObject({ type: 'relation', relation: 'manyToMany', target: 'api::image-credit.image-credit' });
@@ -137,18 +138,18 @@ describe('article rules', () => {
     expect(two.slug).toBe('gdansks-mayor-a-citys-choice-2');
   });
 
-  it('firstPublishedAt is set on the first publish and kept on republish', async () => {
+  it('firstPublishDate is set on the first publish and kept on republish', async () => {
     const documents = app.strapi.documents('api::article.article');
     const doc = await documents.create({ locale: 'en', data: { headline: 'Publish me twice' } } as never);
     await documents.publish({ documentId: doc.documentId, locale: 'en' } as never);
     const first = await documents.findOne({ documentId: doc.documentId, locale: 'en', status: 'published' } as never);
-    expect(first?.firstPublishedAt).toBeTruthy();
+    expect(first?.firstPublishDate).toBeTruthy();
     await new Promise((r) => setTimeout(r, 20));
     await documents.update({ documentId: doc.documentId, locale: 'en', data: { standfirst: 'Now with a standfirst.' } } as never);
     await documents.publish({ documentId: doc.documentId, locale: 'en' } as never);
     const second = await documents.findOne({ documentId: doc.documentId, locale: 'en', status: 'published' } as never);
     expect(second?.standfirst).toBe('Now with a standfirst.');
-    expect(second?.firstPublishedAt).toBe(first?.firstPublishedAt);
+    expect(second?.firstPublishDate).toBe(first?.firstPublishDate);
   });
 });
 
@@ -194,6 +195,22 @@ describe('bootstrap', () => {
     await app.stop({ keepDatabase: true });
     app = await startApp({ databaseUrl, databaseName });
     expect(await count()).toEqual(before);
+  });
+
+  it('an article from before the rename keeps its first publication date (firstPublishedAt → firstPublishDate)', async () => {
+    await publishBundledStory(app.strapi);
+    const { databaseUrl, databaseName } = app;
+    await app.stop({ keepDatabase: true });
+    // The database as the previous release left it: the date in the old column, the migration not run.
+    await sql(databaseUrl, `ALTER TABLE articles ADD COLUMN IF NOT EXISTS first_published_at timestamp(6)`);
+    await sql(databaseUrl, `UPDATE articles SET first_published_at = '2024-05-16T10:00:00Z', first_publish_date = NULL`);
+    await sql(databaseUrl, `DELETE FROM strapi_migrations WHERE name LIKE '%first-publish-date%'`);
+    app = await startApp({ databaseUrl, databaseName });
+    const rows = await sql<{ date: Date }>(databaseUrl, `SELECT first_publish_date AS date FROM articles`);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row.date.toISOString()).toBe('2024-05-16T10:00:00.000Z');
+    const list = await json(await get('/api/articles'));
+    expect(list.data[0].firstPublishDate).toBe('2024-05-16T10:00:00.000Z');
   });
 
   it("a later boot leaves what admins changed alone (the roles say so where admins see them)", async () => {

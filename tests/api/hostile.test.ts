@@ -30,7 +30,7 @@ const FORBIDDEN = [
   'registrationToken',
 ];
 /** What a public article may carry, at the top level and in its figures, paragraphs and credits. */
-const ARTICLE_KEYS = ['id', 'documentId', 'headline', 'slug', 'standfirst', 'firstPublishedAt', 'lead', 'body', 'credits', 'locale', 'createdAt', 'updatedAt', 'publishedAt'];
+const ARTICLE_KEYS = ['id', 'documentId', 'headline', 'slug', 'standfirst', 'firstPublishDate', 'lead', 'body', 'credits', 'locale', 'createdAt', 'updatedAt', 'publishedAt'];
 const FIGURE_KEYS = ['id', '__component', 'caption', 'alt', 'credit', 'image'];
 const PARAGRAPH_KEYS = ['id', '__component', 'text'];
 const CREDIT_KEYS = ['id', 'documentId', 'name', 'fullName', 'url', 'createdAt', 'updatedAt', 'publishedAt', 'locale'];
@@ -224,7 +224,7 @@ const CASES: Case[] = [
   { name: 'logical $and nested 50 levels', path: `/api/articles?filters${nested(50, '[$and][0]', '[slug][$eq]=x')}`, status: [200, 400], check: (r) => r.status === 200 && emptyList(r) },
   { name: 'integer filter on id with a word', path: '/api/articles?filters[id][$eq]=abc', status: [200, 400] },
   { name: 'integer filter with 1e309', path: '/api/articles?filters[id][$gt]=1e309', status: [200, 400] },
-  { name: 'date filter with a word', path: '/api/articles?filters[firstPublishedAt][$lt]=yesterday', status: [200, 400] },
+  { name: 'date filter with a word', path: '/api/articles?filters[firstPublishDate][$lt]=yesterday', status: [200, 400] },
   { name: 'relation id filter with a word', path: '/api/articles?filters[credits][id][$in][0]=x', status: [200, 400] },
   { name: 'publishedAt $null (drafts)', path: '/api/articles?filters[publishedAt][$null]=true', status: [200, 400], check: (r) => r.status === 200 && emptyList(r) },
   { name: 'prototype keys in filters', path: '/api/articles?filters[__proto__][polluted]=1&filters[constructor][prototype][polluted]=1', status: [200, 400] },

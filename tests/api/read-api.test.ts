@@ -15,7 +15,7 @@ const get = async (path: string) => {
 beforeAll(async () => {
   app = await startApp();
   await publishBundledStory(app.strapi);
-  await new Promise((r) => setTimeout(r, 20)); // a later firstPublishedAt
+  await new Promise((r) => setTimeout(r, 20)); // a later firstPublishDate
   await publishStory(app.strapi, 'Later story\n\nA caption. Credit: Getty Images\n\nBody text.\n', 'later.txt');
   documentId = (await get(`/api/articles?filters[slug][$eq]=${SLUG}`)).body.data[0].documentId;
 });
@@ -44,7 +44,7 @@ describe('REST: the whole article in one request', () => {
     }
   });
 
-  it('the list is newest first by firstPublishedAt', async () => {
+  it('the list is newest first by firstPublishDate', async () => {
     const { body } = await get('/api/articles');
     expect(body.data.map((a: { headline: string }) => a.headline)[0]).toBe('Later story');
     expect(body.meta.pagination.pageSize).toBe(25);

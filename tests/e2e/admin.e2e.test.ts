@@ -207,7 +207,7 @@ async function stopServer(server: ChildProcess): Promise<void> {
 interface PublicArticle {
   headline: string;
   slug: string;
-  firstPublishedAt: string | null;
+  firstPublishDate: string | null;
   lead: { caption: string | null } | null;
 }
 
@@ -453,11 +453,11 @@ describe('admin: editor revises the imported story in the Content Manager', () =
     expect(story.slug).toBe(STORY.slug); // the slug is the story's URL: it stays when the headline changes
   });
 
-  // Strapi 5.54's Document Service nulls `data.firstPublishedAt` on every create/update (a name it
+  // Strapi 5.54's Document Service nulls `data.firstPublishDate` on every create/update (a name it
   // reserves); the article rules put it back, or the admin's Save would reset the date.
-  test('keeps firstPublishedAt through an admin save and publish', async () => {
+  test('keeps firstPublishDate through an admin save and publish', async () => {
     const story = await publicStory(base);
-    expect(story.firstPublishedAt).toBe(published.firstPublishedAt);
+    expect(story.firstPublishDate).toBe(published.firstPublishDate);
   });
 
   test('the reader page shows the new headline and caption, with the credit line', async () => {

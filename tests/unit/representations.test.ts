@@ -98,7 +98,7 @@ function articleFromStory(story: Story, options: ArticleOptions = {}): ArticleVi
     headline: story.headline,
     slug: slugify(story.headline, story.contentHash),
     standfirst: null,
-    firstPublishedAt: '2024-05-17T09:30:00.000Z',
+    firstPublishDate: '2024-05-17T09:30:00.000Z',
     publishedAt: '2024-05-18T07:00:00.000Z',
     updatedAt: '2024-05-18T07:00:00.000Z',
     createdAt: '2024-05-17T08:15:00.000Z',
@@ -373,10 +373,10 @@ describe('optional fields', () => {
     expectValidNinjs(item);
   });
 
-  it('falls back to publishedAt when firstPublishedAt is missing, and leaves the date out when both are', () => {
+  it('falls back to publishedAt when firstPublishDate is missing, and leaves the date out when both are', () => {
     const article = bundledArticle();
-    expect(toJsonLd({ ...article, firstPublishedAt: null }, PUBLIC_URL).datePublished).toBe('2024-05-18T07:00:00.000Z');
-    expect(toJsonLd({ ...article, firstPublishedAt: null, publishedAt: null }, PUBLIC_URL)).not.toHaveProperty('datePublished');
+    expect(toJsonLd({ ...article, firstPublishDate: null }, PUBLIC_URL).datePublished).toBe('2024-05-18T07:00:00.000Z');
+    expect(toJsonLd({ ...article, firstPublishDate: null, publishedAt: null }, PUBLIC_URL)).not.toHaveProperty('datePublished');
   });
 
   it('falls back to the credit name for the copyright notice and holder when there is no full name or URL', () => {

@@ -62,7 +62,7 @@ export default (config: { list?: boolean } | undefined, { strapi }: { strapi: Co
       }
     }
     ctx.query.populate = narrowPopulate(ctx.query.populate);
-    if (list && ctx.query.sort === undefined) ctx.query.sort = ['firstPublishedAt:desc', 'id:desc'];
+    if (list && ctx.query.sort === undefined) ctx.query.sort = ['firstPublishDate:desc', 'id:desc'];
     await next();
   };
 };
