@@ -96,7 +96,10 @@ describe('faults', () => {
 
   it('boots before the database: waits with one line per attempt, then serves', async () => {
     const port = nextPort() + 3000;
-    const url = `postgres://postgres:embedded@127.0.0.1:${port}/news`;
+    // Its cluster made (and its generated password known) first; then down while the instance boots.
+    const made = await startPostgres(dir, port, 'news');
+    const url = made.url;
+    await made.stop();
     const launching = startInstance(nextPort(), { DATABASE_URL: url, DATABASE_CONNECT_TIMEOUT: '60' });
     await new Promise((r) => setTimeout(r, 3000));
     const pg = await startPostgres(dir, port, 'news');
