@@ -25,6 +25,7 @@ export default () => {
         password: connection.password,
         ssl: connection.ssl,
         schema: connection.schema,
+        application_name: `news:${process.pid}`,
       },
       pool: { min: env.DATABASE_POOL_MIN ?? 0, max: env.DATABASE_POOL_MAX ?? 10 },
       // Short: while the database is down, requests answer 503 quickly instead of hanging.

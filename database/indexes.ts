@@ -4,9 +4,11 @@
  * the sync. Every statement is idempotent.
  */
 import { READ_MODEL_STATEMENTS } from '../src/read-model/projection';
+import { SCHEDULE_STATEMENTS } from '../src/scheduling/schedules';
 
 export const POST_SYNC_STATEMENTS: readonly string[] = [
   ...READ_MODEL_STATEMENTS,
+  ...SCHEDULE_STATEMENTS,
   // One record per credit name ("AP"): Strapi's `unique` is checked only by the application.
   `CREATE UNIQUE INDEX IF NOT EXISTS image_credits_name_unique ON image_credits (name)`,
   // A slug names one story per locale; a document's draft and published rows share it.

@@ -8,10 +8,31 @@ import type { Story } from '../src/story';
 
 export const EXIT = { ok: 0, badInput: 1, usage: 2, skipped: 3 } as const;
 
-const USAGE = 'usage: npm run import -- [--draft] [--locale <code>] [--dry-run] [--force] <file|dir>...';
+const USAGE = 'usage: npm run import -- [--draft] [--publish-at <ISO 8601 time>] [--locale <code>] [--dry-run] [--force] <file|dir>...';
+
+/**
+ * `--publish-at`: an ISO 8601 time. With an offset (`Z`, `+02:00`) it is that instant; without
+ * one it is local time where the command runs (TZ), and a local time that does not exist (the
+ * hour skipped when clocks go forward) is refused rather than guessed.
+ */
+export function parsePublishAt(value: string): { ok: true; at: Date } | { ok: false; message: string } {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(value);
+  if (!iso) return { ok: false, message: `--publish-at must be an ISO 8601 time like 2027-03-28T06:00:00Z, not "${value}"` };
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) return { ok: false, message: `--publish-at: "${value}" is not a valid time` };
+  if (!iso[7]) {
+    const [, y, mo, d, h, mi, sec] = iso;
+    const back = [at.getFullYear(), at.getMonth() + 1, at.getDate(), at.getHours(), at.getMinutes(), at.getSeconds()];
+    if (back.join() !== [y, mo, d, h, mi, sec ?? 0].map(Number).join()) {
+      return { ok: false, message: `--publish-at: ${value} does not exist in the local time zone (clocks skip it); give an offset, e.g. ${value}Z` };
+    }
+  }
+  return { ok: true, at };
+}
 
 const OptionsSchema = z.object({
   draft: z.boolean(),
+  publishAt: z.date().optional(),
   dryRun: z.boolean(),
   force: z.boolean(),
   locale: LocaleCode,
@@ -20,12 +41,20 @@ const OptionsSchema = z.object({
 export type ImportOptions = z.infer<typeof OptionsSchema>;
 
 export function parseImportArgs(argv: string[]): { ok: true; options: ImportOptions } | { ok: false; message: string } {
-  const raw = { draft: false, dryRun: false, force: false, locale: 'en', paths: [] as string[] };
+  const raw = { draft: false, dryRun: false, force: false, locale: 'en', paths: [] as string[], publishAt: undefined as Date | undefined };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--draft') raw.draft = true;
     else if (arg === '--dry-run') raw.dryRun = true;
     else if (arg === '--force') raw.force = true;
+    else if (arg === '--publish-at' || arg.startsWith('--publish-at=')) {
+      const value = arg === '--publish-at' ? argv[i + 1] : arg.slice('--publish-at='.length);
+      if (value === undefined || value.startsWith('--')) return { ok: false, message: '--publish-at needs a time' };
+      const parsed = parsePublishAt(value);
+      if (!parsed.ok) return parsed;
+      raw.publishAt = parsed.at;
+      if (arg === '--publish-at') i += 1;
+    }
     else if (arg === '--locale') {
       const value = argv[i + 1];
       if (value === undefined || value.startsWith('--')) return { ok: false, message: '--locale needs a value' };
@@ -69,6 +98,7 @@ export async function runImportCommand(argv: string[], deps: { withStrapi: WithS
     console.error(`nothing written: ${read.errors.length} of ${files.length} file(s) are not valid wire stories`);
     return EXIT.badInput;
   }
+  if (options.publishAt) console.error(`scheduled: drafts published at ${options.publishAt.toISOString()}`);
   if (options.dryRun) {
     process.stdout.write(`${JSON.stringify(read.stories, null, 2)}\n`);
     return EXIT.ok;
@@ -76,8 +106,10 @@ export async function runImportCommand(argv: string[], deps: { withStrapi: WithS
   return deps.withStrapi((strapi) =>
     importStories(strapi, read.stories, {
       locale: options.locale,
-      status: options.draft ? 'draft' : 'published',
+      // Scheduled stories are drafts until their time.
+      status: options.draft || options.publishAt ? 'draft' : 'published',
       force: options.force,
+      publishAt: options.publishAt,
     })
   );
 }
@@ -85,7 +117,7 @@ export async function runImportCommand(argv: string[], deps: { withStrapi: WithS
 export async function importStories(
   strapi: Core.Strapi,
   stories: Story[],
-  options: { locale: string; status: 'published' | 'draft'; force: boolean },
+  options: { locale: string; status: 'published' | 'draft'; force: boolean; publishAt?: Date },
   report: { skipIsError: boolean } = { skipIsError: true }
 ): Promise<number> {
   const counts: Record<ImportOutcome, number> = { created: 0, updated: 0, unchanged: 0, skipped: 0 };

@@ -76,6 +76,12 @@ export const EnvSchema = z.object({
   CACHE_TTL: int(1, 86_400).default(300),
   SURROGATE_MAX_AGE: int(0, 31_536_000).default(60),
   SURROGATE_STALE_WHILE_REVALIDATE: int(0, 31_536_000).default(30),
+  // Scheduled publishing: whether this process runs the jobs; retries; how long a job may run
+  // before another instance takes it over (its instance is taken to have died).
+  SCHEDULE_WORKERS: boolString.default('true'),
+  SCHEDULE_RETRY_LIMIT: int(0, 100).default(5),
+  SCHEDULE_RETRY_DELAY: int(1, 3600).default(5),
+  SCHEDULE_JOB_TIMEOUT: int(5, 3600).default(30),
   // GraphQL
   GRAPHQL_MAX_FIELDS: int(1, 100_000).default(500),
   GRAPHQL_MAX_COST: int(1, 100_000_000).default(10_000),
@@ -196,7 +202,8 @@ export function databaseClientConfig(env: Env): ClientConfig | undefined {
   const connection = databaseConnection(env);
   if (!connection) return undefined;
   const { schema: _schema, ...client } = connection;
-  return client;
+  // Which process a session belongs to, in pg_stat_activity: what an operator (or a test) looks at.
+  return { ...client, application_name: `news:${process.pid}` };
 }
 
 export function publicUrl(env: Env): string {

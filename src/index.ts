@@ -14,6 +14,8 @@ import { rememberPublicPermissions } from './cache/public-permissions';
 import { databaseClientConfig, readEnv } from './env';
 import { registerReaderRoutes } from './reader/routes';
 import { installPublicView } from './public-view';
+import { installScheduling } from './scheduling';
+import { stopScheduler } from './scheduling/queue';
 import { rebuildMissingRows } from './read-model/sync';
 import { registerRevisionRoutes } from './revisions/admin-routes';
 import { acquireBootLock, releaseBootLock } from './runtime/boot-lock';
@@ -53,6 +55,8 @@ export default {
       await ensureEditor(strapi, env.EDITOR_EMAIL, env.EDITOR_PASSWORD);
       await ensureArticleLayout(strapi);
       await ensureArticleWebhook(strapi, env.WEBHOOK_URL);
+      // Its queues are made (and pg-boss's schema migrated) under the boot lock too.
+      await installScheduling(strapi);
     } finally {
       await releaseBootLock();
     }
@@ -68,6 +72,7 @@ export default {
   },
 
   async destroy() {
+    await stopScheduler();
     await stopClusterBus();
     await releaseBootLock();
   },

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Core, Modules } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import createHttpError from 'http-errors';
+import type { Knex } from 'knex';
 import { recordConflict, recordPublished, snapshotFromInput } from '../revisions/store';
+import { clearSchedule, syncSchedules } from '../scheduling/schedules';
 import { validateArticleInput } from './validation';
 import { slugify, withClashSuffix } from '../story';
 import { ARTICLE_UID, FIGURE_COMPONENT } from './constants';
@@ -31,7 +33,7 @@ export function articleDocumentRules(strapi: Strapi): Middleware {
     const params = ctx.params as ArticleParams;
     const locale = await resolveLocale(strapi, params.locale);
 
-    const write = async () => {
+    const write = async ({ trx }: { trx: Knex.Transaction }) => {
       if (ctx.action === 'create' || ctx.action === 'update') {
         await prepareWrite(strapi, params, locale, ctx.action === 'create');
       }
@@ -42,6 +44,11 @@ export function articleDocumentRules(strapi: Strapi): Middleware {
       const result = await next();
 
       const documentId = params.documentId ?? documentIdOf(result);
+      if (documentId && locale) {
+        // Times on the draft become jobs; an editor's own publish or unpublish fulfils the pending one.
+        if (ctx.action === 'create' || ctx.action === 'update') await syncSchedules(strapi, documentId, locale, trx);
+        if (ctx.action === 'publish' || ctx.action === 'unpublish') await clearSchedule(strapi, documentId, locale, ctx.action, trx);
+      }
       if (documentId) {
         if (STATE_ACTIONS.has(ctx.action)) await bumpVersion(strapi, documentId, locale);
         if (ctx.action === 'publish') await recordPublished(strapi, documentId, locale);

@@ -24,6 +24,22 @@ interface ContentTypesService {
  */
 export async function ensureArticleLayout(strapi: Core.Strapi): Promise<void> {
   await seedOnce(strapi, 'article-layout', () => configureArticleLayout(strapi));
+  // Added with scheduled publishing: the schedule as columns of the list view (once).
+  await seedOnce(strapi, 'article-layout-schedule', () => addScheduleColumns(strapi));
+}
+
+const SCHEDULE_COLUMNS = ['publishAt', 'unpublishAt', 'scheduleError'];
+
+async function addScheduleColumns(strapi: Core.Strapi): Promise<void> {
+  const service = strapi.plugin('content-manager').service('content-types') as ContentTypesService;
+  const contentType = strapi.contentType(ARTICLE_UID);
+  const found = await service.findConfiguration(contentType);
+  const list = found.layouts?.list ?? [];
+  const missing = SCHEDULE_COLUMNS.filter((column) => !list.includes(column));
+  if (missing.length === 0) return;
+  const metadatas = { ...found.metadatas };
+  metadatas.scheduleError = { ...metadatas.scheduleError, edit: { ...metadatas.scheduleError?.edit, editable: false, label: 'Schedule problem (set by the scheduler)' }, list: { ...metadatas.scheduleError?.list, label: 'Schedule problem' } };
+  await service.updateConfiguration(contentType, { settings: found.settings, metadatas, layouts: { ...found.layouts, list: [...list, ...missing] } });
 }
 
 async function configureArticleLayout(strapi: Core.Strapi): Promise<void> {

@@ -11,8 +11,11 @@ export function cacheSettings(env: NodeJS.ProcessEnv = process.env): CacheSettin
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
 export const PRIVATE_CACHE_CONTROL = 'private, no-store';
 
-export function surrogateControl(settings: CacheSettings): string {
-  return `max-age=${settings.SURROGATE_MAX_AGE}, stale-while-revalidate=${settings.SURROGATE_STALE_WHILE_REVALIDATE}`;
+/** What a CDN may keep: never past `lifeMs` (the moment something shown stops being public). */
+export function surrogateControl(settings: CacheSettings, lifeMs?: number): string {
+  if (lifeMs === undefined) return `max-age=${settings.SURROGATE_MAX_AGE}, stale-while-revalidate=${settings.SURROGATE_STALE_WHILE_REVALIDATE}`;
+  const seconds = Math.max(0, Math.floor(lifeMs / 1000));
+  return `max-age=${Math.min(settings.SURROGATE_MAX_AGE, seconds)}`;
 }
 
 const CACHEABLE_GET = /^\/(api\/articles|api\/image-credits|news\/|graphql\?)/;

@@ -91,9 +91,9 @@ export class ResponseCache {
     return entry;
   }
 
-  /** Stores unless an invalidation happened since `generation` was read. */
-  set(key: string, response: CachedResponse, generation: number): boolean {
-    if (generation !== this.generation) return false;
+  /** Stores unless an invalidation happened since `generation` was read; for `ttlMs` at most. */
+  set(key: string, response: CachedResponse, generation: number, ttlMs = this.limits.ttlMs): boolean {
+    if (generation !== this.generation || ttlMs <= 0) return false;
     this.delete(key);
     const size = key.length + response.body.length + headerBytes(response.headers) + response.tags.reduce((n, tag) => n + tag.length, 0);
     if (size > this.limits.maxBytes * (1 - PROTECTED_SHARE)) return false; // would flush the probation segment alone
@@ -102,7 +102,7 @@ export class ResponseCache {
       ...response,
       hitHeaders: { ...response.headers, 'x-cache': 'hit' },
       size,
-      expiresAt: now + this.limits.ttlMs,
+      expiresAt: now + Math.min(ttlMs, this.limits.ttlMs),
       touchedAt: now,
       protected: false,
     };

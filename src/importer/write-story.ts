@@ -13,6 +13,8 @@ export interface WriteOptions {
   status: 'published' | 'draft';
   /** Overwrite an editor's revision. */
   force: boolean;
+  /** Schedule the draft's publication (status must be `draft`). */
+  publishAt?: Date;
 }
 
 interface ArticleRow {
@@ -60,6 +62,7 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
     if (!draft) {
       const data = {
         ...storyData(story, creditIds),
+        ...(options.publishAt ? { publishAt: options.publishAt } : {}),
         slug: await uniqueSlug(strapi, slugify(story.headline, story.contentHash), options.locale),
       };
       const created = documentId
@@ -77,7 +80,11 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
     const needsPublish = options.status === 'published' && !published;
     if (!revisedByEditor && draft.importHash === story.contentHash && !needsPublish) return 'unchanged';
 
-    await documents.update({ documentId: draft.documentId, locale: options.locale, data: storyData(story, creditIds) } as never);
+    await documents.update({
+      documentId: draft.documentId,
+      locale: options.locale,
+      data: { ...storyData(story, creditIds), ...(options.publishAt ? { publishAt: options.publishAt } : {}) },
+    } as never);
     if (options.status === 'published') {
       await documents.publish({ documentId: draft.documentId, locale: options.locale } as never);
     }

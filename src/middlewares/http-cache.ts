@@ -137,10 +137,12 @@ export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
     const body = Buffer.isBuffer(text) ? text : Buffer.from(String(text));
     const etag = strongEtag(body);
     const tags = read.list();
+    // An article in the answer stops being public at its unpublishAt: no copy outlives that.
+    const lifeMs = read.expiresAt === undefined ? undefined : read.expiresAt - Date.now();
     if (parsed !== undefined) ctx.type = ctx.type || 'application/json';
     ctx.set('ETag', etag);
     ctx.set('Cache-Control', PUBLIC_CACHE_CONTROL);
-    ctx.set('Surrogate-Control', surrogateControl(settings));
+    ctx.set('Surrogate-Control', surrogateControl(settings, lifeMs));
     ctx.set('Surrogate-Key', tags.join(' '));
     ctx.set('Cache-Tag', tags.join(','));
     ctx.set('Vary', 'Origin, Strapi-Response-Format, Strapi-Encode-Source-Maps');
@@ -153,7 +155,7 @@ export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
         headers[name] = Array.isArray(value) ? value : String(value);
       }
       headers['content-length'] = String(body.length);
-      responseCache.set(key, { status: 200, headers, body, etag, tags }, generation);
+      responseCache.set(key, { status: 200, headers, body, etag, tags }, generation, lifeMs);
       ctx.set('X-Cache', 'miss');
     }
 

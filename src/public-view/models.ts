@@ -29,15 +29,22 @@ export class PublicModels {
   /** Tables of draft-and-publish content types: reading them publicly means published rows only. */
   readonly draftTables = new Set<string>();
   readonly draftUids = new Set<string>();
+  /** Draft-and-publish types whose published rows end at `unpublishAt` (scheduled unpublishing). */
+  readonly expiringTables = new Set<string>();
+  readonly expiringUids = new Set<string>();
 
   constructor(strapi: Core.Strapi) {
     for (const [uid, contentType] of Object.entries(strapi.contentTypes)) {
-      const schema = contentType as { options?: { draftAndPublish?: boolean }; info?: { singularName?: string } };
+      const schema = contentType as { options?: { draftAndPublish?: boolean }; info?: { singularName?: string }; attributes?: Record<string, { type?: string }> };
       const tableName = strapi.db.metadata.get(uid).tableName;
       const draftAndPublish = schema.options?.draftAndPublish === true;
       if (draftAndPublish) {
         this.draftTables.add(tableName);
         this.draftUids.add(uid);
+        if (schema.attributes?.unpublishAt?.type === 'datetime') {
+          this.expiringTables.add(tableName);
+          this.expiringUids.add(uid);
+        }
       }
       if (!TRACKED.test(uid)) continue;
       const model: PublicModel = { uid, tableName, draftAndPublish, listTag: listTag(schema.info?.singularName ?? uid) };

@@ -39,7 +39,10 @@ interface KnexModule {
 const REGISTERED = Symbol.for('news.publishedJoins');
 type JoinCallback = (this: KnexJoinClause, inner: KnexJoinClause) => void;
 interface KnexJoinClause {
-  onNotNull(column: string): unknown;
+  onNotNull(column: string): KnexJoinClause;
+  onNull(column: string): KnexJoinClause;
+  orOnVal(column: string, operator: string, value: unknown): KnexJoinClause;
+  on(group: (this: KnexJoinClause) => void): KnexJoinClause;
 }
 interface KnexJoiner {
   leftJoin(table: string, callback: (this: KnexJoinClause, inner: KnexJoinClause) => void): unknown;
@@ -48,6 +51,8 @@ interface KnexJoiner {
 
 /** Join methods that add `<alias>.published_at IS NOT NULL` to the ON clause of Strapi's join. */
 export const PUBLISHED_JOIN: Record<string, string> = { leftJoin: 'newsLeftJoinPublished', innerJoin: 'newsInnerJoinPublished' };
+/** The same, for a table whose published rows end at `unpublish_at`: not past it either. */
+export const LIVE_JOIN: Record<string, string> = { leftJoin: 'newsLeftJoinLive', innerJoin: 'newsInnerJoinLive' };
 
 /**
  * Registers the two join methods on the knex that Strapi's database layer uses (knex's own
@@ -59,15 +64,22 @@ export function registerPublishedJoins(): void {
   const knex = require(knexPath) as KnexModule;
   if (knex.QueryBuilder[REGISTERED]) return; // once per knex (extend refuses a second time)
   knex.QueryBuilder[REGISTERED] = true;
-  for (const [method, name] of Object.entries(PUBLISHED_JOIN)) {
-    knex.QueryBuilder.extend(name, function (this: KnexJoiner, table: string, callback: JoinCallback) {
-      const alias = / as (\S+)$/.exec(table)?.[1];
-      if (!alias) throw new Error(`published-only join: no alias in "${table}"`);
-      return this[method as 'leftJoin' | 'innerJoin'](table, function (this: KnexJoinClause) {
-        callback.call(this, this);
-        this.onNotNull(`${alias}.published_at`);
+  for (const [kinds, live] of [[PUBLISHED_JOIN, false], [LIVE_JOIN, true]] as const) {
+    for (const [method, name] of Object.entries(kinds)) {
+      knex.QueryBuilder.extend(name, function (this: KnexJoiner, table: string, callback: JoinCallback) {
+        const alias = / as (\S+)$/.exec(table)?.[1];
+        if (!alias) throw new Error(`published-only join: no alias in "${table}"`);
+        return this[method as 'leftJoin' | 'innerJoin'](table, function (this: KnexJoinClause) {
+          callback.call(this, this);
+          this.onNotNull(`${alias}.published_at`);
+          if (live) {
+            this.on(function (this: KnexJoinClause) {
+              this.onNull(`${alias}.unpublish_at`).orOnVal(`${alias}.unpublish_at`, '>', new Date());
+            });
+          }
+        });
       });
-    });
+    }
   }
 }
 
@@ -95,12 +107,15 @@ function guard(qb: QueryBuilderLike, uid: string, models: PublicModels, hideDraf
     if (qb.state.processed) return processState.call(qb);
     const reading = READS.has(qb.state.type);
     if (reading && hideDrafts && models.draftUids.has(uid)) qb.where({ publishedAt: { $notNull: true } });
+    // Past its unpublishAt, a published row is not public, even before its job unpublishes it.
+    if (reading && hideDrafts && models.expiringUids.has(uid)) qb.where({ $or: [{ unpublishAt: { $null: true } }, { unpublishAt: { $gt: new Date() } }] });
     if (reading && tags) pinned = pinnedDocuments(qb.state.where);
     processState.call(qb);
     if (!reading) return;
     for (const join of qb.state.joins) {
       if (hideDrafts && models.draftTables.has(join.referencedTable)) {
-        join.method = PUBLISHED_JOIN[join.method ?? 'leftJoin'] ?? join.method;
+        const kinds = models.expiringTables.has(join.referencedTable) ? LIVE_JOIN : PUBLISHED_JOIN;
+        join.method = kinds[join.method ?? 'leftJoin'] ?? join.method;
       }
       const target = models.byTable.get(join.referencedTable);
       if (tags && target) tags.add(target.listTag);
@@ -122,6 +137,8 @@ function record(tags: ReadTags, listTag: string, result: unknown, pinned: string
   let unnamed = false;
   if (select) {
     for (const row of rows as Array<Record<string, unknown>>) {
+      const ends = row.unpublishAt ?? row.unpublish_at;
+      if (ends) tags.expireAt(new Date(ends as string).getTime());
       const id = row.documentId ?? row.document_id;
       if (typeof id === 'string') tags.add(documentTag(id));
       // A row read by its id without its documentId (a GraphQL association loading its parent)

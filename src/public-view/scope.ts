@@ -50,6 +50,12 @@ export function publishedOnly(strapi: Core.Strapi): boolean {
 /** The documents (and lists) a response was made from, recorded as their rows are read. */
 export class ReadTags {
   readonly tags = new Set<string>();
+  /** The earliest moment something read stops being public (an unpublishAt): no cache past it. */
+  expiresAt: number | undefined;
+
+  expireAt(time: number): void {
+    if (this.expiresAt === undefined || time < this.expiresAt) this.expiresAt = time;
+  }
 
   add(tag: string): void {
     this.tags.add(tag);

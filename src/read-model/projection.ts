@@ -27,6 +27,8 @@ export const READ_MODEL_STATEMENTS: readonly string[] = [
   `CREATE INDEX IF NOT EXISTS ${READ_MODEL_TABLE}_slug_idx ON ${READ_MODEL_TABLE} (locale, slug)`,
   // Rows from before tags were kept cannot be found by what they show: rebuilt by the backfill.
   `ALTER TABLE ${READ_MODEL_TABLE} ADD COLUMN IF NOT EXISTS tags text[] NOT NULL DEFAULT '{}'`,
+  // The published version's end (scheduled unpublishing): past it, the row is not served.
+  `ALTER TABLE ${READ_MODEL_TABLE} ADD COLUMN IF NOT EXISTS unpublish_at timestamptz`,
   `DELETE FROM ${READ_MODEL_TABLE} WHERE tags = '{}'`,
   `CREATE INDEX IF NOT EXISTS ${READ_MODEL_TABLE}_tags_idx ON ${READ_MODEL_TABLE} USING gin (tags)`,
 ];
@@ -83,7 +85,15 @@ export async function refreshArticle(strapi: Core.Strapi, documentId: string, lo
     const sanitized = await strapi.contentAPI.sanitize.output(article, strapi.contentType(ARTICLE_UID), { auth: await anonymousAuth(strapi) });
     const json = JSON.stringify(sanitized);
     await table()
-      .insert({ document_id: documentId, locale: code, slug: (article as { slug?: string }).slug ?? null, json, tags: read.list(), updated_at: new Date() })
+      .insert({
+        document_id: documentId,
+        locale: code,
+        slug: (article as { slug?: string }).slug ?? null,
+        json,
+        tags: read.list(),
+        unpublish_at: (article as { unpublishAt?: string | null }).unpublishAt ?? null,
+        updated_at: new Date(),
+      })
       .onConflict(['document_id', 'locale'])
       .merge();
   }
@@ -146,11 +156,12 @@ export async function readArticle(
   strapi: Core.Strapi,
   where: { slug: string } | { documentId: string },
   locale: string
-): Promise<{ json: string; tags: string[] } | undefined> {
+): Promise<{ json: string; tags: string[]; unpublishAt: Date | null } | undefined> {
   const row = (await strapi.db
     .connection(READ_MODEL_TABLE)
-    .select('json', 'tags')
+    .select('json', 'tags', 'unpublish_at')
     .where('slug' in where ? { locale, slug: where.slug } : { locale, document_id: where.documentId })
-    .first()) as { json: string; tags: string[] } | undefined;
-  return row;
+    .andWhere((q) => q.whereNull('unpublish_at').orWhere('unpublish_at', '>', new Date()))
+    .first()) as { json: string; tags: string[]; unpublish_at: Date | null } | undefined;
+  return row && { json: row.json, tags: row.tags, unpublishAt: row.unpublish_at };
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { createStrapi, type Core } from '@strapi/strapi';
+import { runningAsCommand } from '../scheduling';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
@@ -27,8 +28,12 @@ function processListeners(): Map<string | symbol, Listener[]> {
   return new Map(process.eventNames().map((name) => [name, process.listeners(name as 'exit') as Listener[]]));
 }
 
-/** Loads the compiled app in this process (bootstrap included) without opening a port. */
+/**
+ * Loads the compiled app in this process (bootstrap included) without opening a port: a command
+ * (seed, import), which makes scheduled jobs but leaves running them to the servers.
+ */
 export async function loadStrapi(root: string): Promise<Core.Strapi> {
+  runningAsCommand();
   return createStrapiApp(root).load();
 }
 

@@ -52,6 +52,7 @@ export default (config: { list?: boolean } | undefined, { strapi }: { strapi: Co
         // What the row was built from; a list by slug could also gain another article.
         const read = currentReadTags();
         read?.addAll(row.tags);
+        if (row.unpublishAt) read?.expireAt(new Date(row.unpublishAt).getTime());
         if (list) read?.add(ARTICLE_LIST_TAG);
         ctx.status = 200;
         ctx.type = 'application/json';
