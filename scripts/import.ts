@@ -8,7 +8,7 @@ import type { Story } from '../src/story';
 
 export const EXIT = { ok: 0, badInput: 1, usage: 2, skipped: 3 } as const;
 
-const USAGE = 'usage: npm run import -- [--draft] [--publish-at <ISO 8601 time>] [--locale <code>] [--dry-run] [--force] <file|dir>...';
+const USAGE = 'usage: npm run import -- [--draft] [--publish-at <ISO 8601 time>] [--section <slug>] [--locale <code>] [--dry-run] [--force] <file|dir>...';
 
 /**
  * `--publish-at`: an ISO 8601 time. With an offset (`Z`, `+02:00`) it is that instant; without
@@ -33,6 +33,7 @@ export function parsePublishAt(value: string): { ok: true; at: Date } | { ok: fa
 const OptionsSchema = z.object({
   draft: z.boolean(),
   publishAt: z.date().optional(),
+  section: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, '--section takes a slug like world-news').max(80).optional(),
   dryRun: z.boolean(),
   force: z.boolean(),
   locale: LocaleCode,
@@ -41,13 +42,18 @@ const OptionsSchema = z.object({
 export type ImportOptions = z.infer<typeof OptionsSchema>;
 
 export function parseImportArgs(argv: string[]): { ok: true; options: ImportOptions } | { ok: false; message: string } {
-  const raw = { draft: false, dryRun: false, force: false, locale: 'en', paths: [] as string[], publishAt: undefined as Date | undefined };
+  const raw = { draft: false, dryRun: false, force: false, locale: 'en', paths: [] as string[], publishAt: undefined as Date | undefined, section: undefined as string | undefined };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--draft') raw.draft = true;
     else if (arg === '--dry-run') raw.dryRun = true;
     else if (arg === '--force') raw.force = true;
-    else if (arg === '--publish-at' || arg.startsWith('--publish-at=')) {
+    else if (arg === '--section' || arg.startsWith('--section=')) {
+      const value = arg === '--section' ? argv[i + 1] : arg.slice('--section='.length);
+      if (value === undefined || value.startsWith('--')) return { ok: false, message: '--section needs a slug' };
+      raw.section = value;
+      if (arg === '--section') i += 1;
+    } else if (arg === '--publish-at' || arg.startsWith('--publish-at=')) {
       const value = arg === '--publish-at' ? argv[i + 1] : arg.slice('--publish-at='.length);
       if (value === undefined || value.startsWith('--')) return { ok: false, message: '--publish-at needs a time' };
       const parsed = parsePublishAt(value);
@@ -110,6 +116,7 @@ export async function runImportCommand(argv: string[], deps: { withStrapi: WithS
       status: options.draft || options.publishAt ? 'draft' : 'published',
       force: options.force,
       publishAt: options.publishAt,
+      section: options.section,
     })
   );
 }
@@ -117,7 +124,7 @@ export async function runImportCommand(argv: string[], deps: { withStrapi: WithS
 export async function importStories(
   strapi: Core.Strapi,
   stories: Story[],
-  options: { locale: string; status: 'published' | 'draft'; force: boolean; publishAt?: Date },
+  options: { locale: string; status: 'published' | 'draft'; force: boolean; publishAt?: Date; section?: string },
   report: { skipIsError: boolean } = { skipIsError: true }
 ): Promise<number> {
   const counts: Record<ImportOutcome, number> = { created: 0, updated: 0, unchanged: 0, skipped: 0 };

@@ -51,6 +51,8 @@ export const EnvSchema = z.object({
   HOST: z.string().min(1).optional(),
   PORT: int(0, 65535).optional(),
   PUBLIC_URL: z.string().url().optional(),
+  // The publication's name in feeds and the Google News sitemap.
+  PUBLICATION_NAME: z.string().min(1).max(120).default('News'),
   SERVER_URL: z.string().optional(),
   TRUST_PROXY: boolString.default('false'),
   CORS_ORIGINS: z.string().min(1).optional(),

@@ -13,6 +13,7 @@ import { countMemo } from './cache/count-memo';
 import { rememberPublicPermissions } from './cache/public-permissions';
 import { databaseClientConfig, readEnv } from './env';
 import { registerReaderRoutes } from './reader/routes';
+import { registerSyndicationRoutes } from './syndication/routes';
 import { installPublicView } from './public-view';
 import { installScheduling } from './scheduling';
 import { stopScheduler } from './scheduling/queue';
@@ -39,6 +40,7 @@ export default {
     strapi.documents.use(countMemo(strapi)); // inside the guard: keyed on the status it settled
     strapi.documents.use(articleDocumentRules(strapi));
     registerRevisionRoutes(strapi);
+    registerSyndicationRoutes(strapi); // first: /news/corrections before the reader's /news/:slug
     registerReaderRoutes(strapi);
     registerReadiness(strapi);
     // Revisions are for editors in the admin only: not in the public GraphQL schema.

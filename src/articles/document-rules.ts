@@ -7,7 +7,8 @@ import { recordConflict, recordPublished, snapshotFromInput } from '../revisions
 import { clearSchedule, syncSchedules } from '../scheduling/schedules';
 import { validateArticleInput } from './validation';
 import { slugify, withClashSuffix } from '../story';
-import { ARTICLE_UID, FIGURE_COMPONENT } from './constants';
+import { ARTICLE_UID, CORRECTION_COMPONENT, FIGURE_COMPONENT } from './constants';
+import { publishedSlug, rememberReplacedSlug } from './slug-history';
 
 type Strapi = Core.Strapi;
 type Middleware = Modules.Documents.Middleware.Middleware;
@@ -37,8 +38,14 @@ export function articleDocumentRules(strapi: Strapi): Middleware {
       if (ctx.action === 'create' || ctx.action === 'update') {
         await prepareWrite(strapi, params, locale, ctx.action === 'create');
       }
+      let slugBefore: string | null = null;
       if (ctx.action === 'publish' && params.documentId) {
         await stampFirstPublished(strapi, params.documentId, locale);
+        if (locale) {
+          // A correction is dated when the article is next published (the draft's, copied by the publish).
+          await dateNewCorrections(strapi, params.documentId, locale);
+          slugBefore = await publishedSlug(strapi, params.documentId, locale);
+        }
       }
 
       const result = await next();
@@ -48,6 +55,7 @@ export function articleDocumentRules(strapi: Strapi): Middleware {
         // Times on the draft become jobs; an editor's own publish or unpublish fulfils the pending one.
         if (ctx.action === 'create' || ctx.action === 'update') await syncSchedules(strapi, documentId, locale, trx);
         if (ctx.action === 'publish' || ctx.action === 'unpublish') await clearSchedule(strapi, documentId, locale, ctx.action, trx);
+        if (ctx.action === 'publish') await rememberReplacedSlug(strapi, documentId, locale, slugBefore, trx);
       }
       if (documentId) {
         if (STATE_ACTIONS.has(ctx.action)) await bumpVersion(strapi, documentId, locale);
@@ -149,6 +157,16 @@ async function stampFirstPublished(strapi: Strapi, documentId: string, locale: s
     where: { documentId, ...(locale ? { locale } : {}), publishedAt: null, firstPublishDate: null },
     data: { firstPublishDate: new Date() },
   });
+}
+
+async function dateNewCorrections(strapi: Strapi, documentId: string, locale: string): Promise<void> {
+  const draft = (await strapi.db.query(ARTICLE_UID).findOne({
+    where: { documentId, locale, publishedAt: null },
+    select: ['id'],
+    populate: { corrections: { select: ['id', 'date'] } },
+  })) as { corrections?: Array<{ id: number; date: string | null }> } | null;
+  const undated = (draft?.corrections ?? []).filter((c) => !c.date).map((c) => c.id);
+  if (undated.length > 0) await strapi.db.query(CORRECTION_COMPONENT).updateMany({ where: { id: { $in: undated } }, data: { date: new Date() } });
 }
 
 async function bumpVersion(strapi: Strapi, documentId: string, locale: string | undefined): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { describeRole, seedOnce } from './seed-once';
-import { ARTICLE_UID, CREDIT_UID } from '../articles/constants';
+import { ARTICLE_UID, CREDIT_UID, SECTION_UID } from '../articles/constants';
+import { upgradeRolesToModel } from './model-upgrades';
 
 const EDITOR_ROLE = 'strapi-editor';
 const AUTHOR_ROLE = 'strapi-author';
@@ -16,6 +17,8 @@ export const EDITOR_NEEDS: ReadonlyArray<readonly [string, string]> = [
   [`${CM}.create`, CREDIT_UID],
   [`${CM}.read`, CREDIT_UID],
   [`${CM}.update`, CREDIT_UID],
+  // Strapi's first boot gives roles no delete on a localized type (its locales are not known yet).
+  [`${CM}.delete`, SECTION_UID],
 ];
 
 /**
@@ -57,7 +60,7 @@ export const AUTHOR_ROLE_DESCRIPTION =
  */
 export async function ensureEditor(strapi: Core.Strapi, email?: string, password?: string): Promise<void> {
   const role = await roleByCode(strapi, EDITOR_ROLE);
-  await seedOnce(strapi, 'editor-role', async () => {
+  const firstBoot = await seedOnce(strapi, 'editor-role', async () => {
     await ensureEditorPermissions(strapi, role.id);
     await describeRole(strapi, 'admin::role', role.id, EDITOR_ROLE_DESCRIPTION);
   });
@@ -66,6 +69,7 @@ export async function ensureEditor(strapi: Core.Strapi, email?: string, password
     await grantAllLocales(strapi, author.id);
     await describeRole(strapi, 'admin::role', author.id, AUTHOR_ROLE_DESCRIPTION);
   });
+  await upgradeRolesToModel(strapi, firstBoot, EDITOR_NEEDS);
   if (email && password) await ensureAdminAccount(strapi, email, password, role.id, 'Editor');
 }
 
@@ -87,12 +91,15 @@ async function ensureEditorPermissions(strapi: Core.Strapi, roleId: number): Pro
 
 /**
  * Permissions on a localized type name the locales they allow; roles made before our locales
- * existed allow none of them, so the editor could not open an article: every locale.
+ * existed allow none of them, so the editor could not open an article or a section: every locale.
  */
 async function grantAllLocales(strapi: Core.Strapi, roleId: number): Promise<void> {
   const codes = ((await strapi.plugin('i18n').service('locales').find()) as Array<{ code: string }>).map((l) => l.code).sort();
+  const localized = (Object.values(strapi.contentTypes) as Array<{ uid: string; pluginOptions?: { i18n?: { localized?: boolean } } }>)
+    .filter((t) => t.uid.startsWith('api::') && t.pluginOptions?.i18n?.localized)
+    .map((t) => t.uid);
   const permissions = (await strapi.db.query('admin::permission').findMany({
-    where: { role: roleId, subject: ARTICLE_UID },
+    where: { role: roleId, subject: { $in: localized } },
   })) as Array<{ id: number; properties: { locales?: string[] } | null }>;
   for (const permission of permissions) {
     const current = [...(permission.properties?.locales ?? [])].sort();

@@ -12,13 +12,32 @@ export const PUBLIC_ACTIONS = [
   'api::article.article.findOne',
   'api::image-credit.image-credit.find',
   'api::image-credit.image-credit.findOne',
+  ...NEWSROOM_ACTIONS(),
 ] as const;
+
+/** Added with authors, sections and tags: granted once to installations set up before them too. */
+function NEWSROOM_ACTIONS(): string[] {
+  return ['author', 'section', 'tag'].flatMap((name) => [`api::${name}.${name}.find`, `api::${name}.${name}.findOne`]);
+}
 
 export const PUBLIC_ROLE_DESCRIPTION =
   'Anonymous readers. Set up by the news service on its first boot: read published articles and credits. What you change here is kept.';
 
 export async function ensurePublicPermissions(strapi: Core.Strapi): Promise<void> {
   await seedOnce(strapi, 'public-permissions', () => seedPublicPermissions(strapi));
+  await seedOnce(strapi, 'public-permissions-newsroom', () => grantPublic(strapi, NEWSROOM_ACTIONS()));
+}
+
+async function grantPublic(strapi: Core.Strapi, actions: string[]): Promise<void> {
+  const role = (await strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: 'public' }, populate: ['permissions'] })) as {
+    id: number;
+    permissions?: Array<{ action: string }>;
+  } | null;
+  if (!role) throw new Error('users-permissions public role is missing');
+  const have = new Set((role.permissions ?? []).map((p) => p.action));
+  for (const action of actions) {
+    if (!have.has(action)) await strapi.db.query('plugin::users-permissions.permission').create({ data: { action, role: role.id } });
+  }
 }
 
 async function seedPublicPermissions(strapi: Core.Strapi): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { uniqueSlug } from '../articles/document-rules';
-import { ARTICLE_UID, CREDIT_UID, FIGURE_COMPONENT, PARAGRAPH_COMPONENT } from '../articles/constants';
+import { createHash } from 'node:crypto';
+import { ARTICLE_UID, AUTHOR_UID, CREDIT_UID, FIGURE_COMPONENT, PARAGRAPH_COMPONENT, SECTION_UID } from '../articles/constants';
 import { slugify, type Figure, type Story } from '../story';
 
 type Strapi = Core.Strapi;
@@ -15,6 +16,8 @@ export interface WriteOptions {
   force: boolean;
   /** Schedule the draft's publication (status must be `draft`). */
   publishAt?: Date;
+  /** The section's slug (`--section`): created if missing. */
+  section?: string;
 }
 
 interface ArticleRow {
@@ -43,6 +46,12 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
   // story that then fails is still the one "AP"), and a concurrent importer creating the same
   // name must not abort this story's transaction.
   const creditIds = await resolveCredits(strapi, story);
+  // Authors and the section too: shared records, found by slug before one is made.
+  const refs: StoryRefs = {
+    credits: creditIds,
+    authors: await resolveAuthors(strapi, story),
+    section: options.section ? await resolveSection(strapi, options.section, options.locale) : undefined,
+  };
   return strapi.db.transaction(async ({ trx }) => {
     // Two importers (or two instances seeding at boot) never write the same story at once.
     await strapi.db.connection.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`news-import:${story.source}`]).transacting(trx);
@@ -61,7 +70,7 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
 
     if (!draft) {
       const data = {
-        ...storyData(story, creditIds),
+        ...storyData(story, refs),
         ...(options.publishAt ? { publishAt: options.publishAt } : {}),
         slug: await uniqueSlug(strapi, slugify(story.headline, story.contentHash), options.locale),
       };
@@ -83,7 +92,7 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
     await documents.update({
       documentId: draft.documentId,
       locale: options.locale,
-      data: { ...storyData(story, creditIds), ...(options.publishAt ? { publishAt: options.publishAt } : {}) },
+      data: { ...storyData(story, refs), ...(options.publishAt ? { publishAt: options.publishAt } : {}) },
     } as never);
     if (options.status === 'published') {
       await documents.publish({ documentId: draft.documentId, locale: options.locale } as never);
@@ -105,10 +114,20 @@ async function recordImport(strapi: Strapi, documentId: string, locale: string, 
   });
 }
 
-function storyData(story: Story, creditIds: Map<string, string>): Record<string, unknown> {
-  const figure = (f: Figure) => ({ caption: f.caption, credit: creditIds.get(f.credit) ?? null });
+interface StoryRefs {
+  credits: Map<string, string>;
+  authors: string[];
+  section?: string;
+}
+
+function storyData(story: Story, refs: StoryRefs): Record<string, unknown> {
+  const figure = (f: Figure) => ({ caption: f.caption, credit: refs.credits.get(f.credit) ?? null });
   return {
     headline: story.headline,
+    dateline: story.dateline,
+    // In byline order (Strapi keeps a relation's order as given).
+    authors: refs.authors,
+    ...(refs.section ? { section: refs.section } : {}),
     lead: story.lead ? figure(story.lead) : null,
     body: story.body.map((block) =>
       block.type === 'paragraph'
@@ -127,15 +146,39 @@ async function resolveCredits(strapi: Strapi, story: Story): Promise<Map<string,
   return ids;
 }
 
-/** One record per credit name: "AP" is found, not created again. Returns its documentId. */
-export async function findOrCreateCredit(strapi: Strapi, name: string): Promise<string> {
-  const credits = strapi.documents(CREDIT_UID);
+/** The story's authors, in byline order: each found by the slug of its name, or created. */
+async function resolveAuthors(strapi: Strapi, story: Story): Promise<string[]> {
+  const ids: string[] = [];
+  for (const name of story.authors) {
+    const slug = slugify(name, createHash('sha256').update(name).digest('hex'));
+    ids.push(await findOrCreate(strapi, AUTHOR_UID, { slug: { $eq: slug } }, { name, slug }));
+  }
+  return [...new Set(ids)];
+}
+
+/** A section by slug in this locale: found, made as this locale's version of the same section, or created. */
+async function resolveSection(strapi: Strapi, slug: string, locale: string): Promise<string> {
+  const sections = strapi.documents(SECTION_UID);
+  const here = (await sections.findFirst({ filters: { slug: { $eq: slug } }, locale, fields: ['documentId'] } as never)) as { documentId: string } | null;
+  if (here) return here.documentId;
+  const name = slug.split('-').map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join(' ');
+  const elsewhere = (await sections.findFirst({ filters: { slug: { $eq: slug } }, locale: '*', fields: ['documentId'] } as never)) as { documentId: string } | null;
+  if (elsewhere) {
+    await sections.update({ documentId: elsewhere.documentId, locale, data: { name, slug } } as never);
+    return elsewhere.documentId;
+  }
+  return findOrCreate(strapi, SECTION_UID, { slug: { $eq: slug } }, { name, slug }, locale);
+}
+
+/** One record per key (a credit's name, an author's slug): found, or created once even by two importers at once. */
+async function findOrCreate(strapi: Strapi, uid: typeof AUTHOR_UID | typeof SECTION_UID | typeof CREDIT_UID, filters: Record<string, unknown>, data: Record<string, unknown>, locale?: string): Promise<string> {
+  const documents = strapi.documents(uid);
   const find = async () =>
-    ((await credits.findFirst({ filters: { name: { $eq: name } }, fields: ['documentId'] } as never)) as { documentId: string } | null)?.documentId;
+    ((await documents.findFirst({ filters, fields: ['documentId'], ...(locale ? { locale } : {}) } as never)) as { documentId: string } | null)?.documentId;
   const existing = await find();
   if (existing) return existing;
   try {
-    const created = await credits.create({ data: { name } } as never);
+    const created = await documents.create({ data, ...(locale ? { locale } : {}) } as never);
     return (created as { documentId: string }).documentId;
   } catch (error) {
     // Another importer created it between the find and the create (the unique index says so).
@@ -143,4 +186,9 @@ export async function findOrCreateCredit(strapi: Strapi, name: string): Promise<
     if (raced) return raced;
     throw error;
   }
+}
+
+/** One record per credit name: "AP" is found, not created again. Returns its documentId. */
+export async function findOrCreateCredit(strapi: Strapi, name: string): Promise<string> {
+  return findOrCreate(strapi, CREDIT_UID, { name: { $eq: name } }, { name });
 }

@@ -140,7 +140,7 @@ function record(tags: ReadTags, listTag: string, result: unknown, pinned: string
       const ends = row.unpublishAt ?? row.unpublish_at;
       if (ends) tags.expireAt(new Date(ends as string).getTime());
       const id = row.documentId ?? row.document_id;
-      if (typeof id === 'string') tags.add(documentTag(id));
+      if (typeof id === 'string') (!nested && pinned === null ? tags.listed : tags.tags).add(documentTag(id));
       // A row read by its id without its documentId (a GraphQL association loading its parent)
       // was named when it was first read; an unnamed row of a list is not.
       else if (pinned === null) unnamed = true;

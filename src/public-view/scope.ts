@@ -50,6 +50,11 @@ export function publishedOnly(strapi: Core.Strapi): boolean {
 /** The documents (and lists) a response was made from, recorded as their rows are read. */
 export class ReadTags {
   readonly tags = new Set<string>();
+  /**
+   * Documents read as rows of a list: the list's tag (also recorded) already covers them, since
+   * any change to a document purges its type's list tag too. Named as well while there are few.
+   */
+  readonly listed = new Set<string>();
   /** The earliest moment something read stops being public (an unpublishAt): no cache past it. */
   expiresAt: number | undefined;
 
@@ -66,9 +71,14 @@ export class ReadTags {
   }
 
   list(): string[] {
-    return [...this.tags].sort();
+    const named = this.listed.size <= MAX_LISTED ? [...this.listed] : [];
+    return [...new Set([...this.tags, ...named])].sort();
   }
 }
+
+// Past this many list rows, a response names its lists only (a sitemap of 50,000 articles would
+// otherwise carry 50,000 Surrogate-Keys).
+const MAX_LISTED = 100;
 
 const recording = new AsyncLocalStorage<ReadTags>();
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { loadArticle } from '../articles/load';
 import { LocaleCode } from '../bootstrap/locales';
 import { publicUrl, readEnv } from '../env';
+import { redirectFor } from '../articles/slug-history';
 import { escapeHtml, renderArticlePage } from '../representations/html';
 import { verifyPreview } from './preview-links';
 
@@ -65,7 +66,14 @@ export function registerReaderRoutes(strapi: Core.Strapi): void {
         const slug = Slug.safeParse(ctx.params.slug);
         if (!slug.success) return notFoundPage(ctx);
         const article = await loadArticle(strapi, { slug: slug.data }, query.data.locale, 'published');
-        if (!article) return notFoundPage(ctx);
+        if (!article) {
+          // An old slug (the headline was rewritten): 301 to where the story is now.
+          const moved = await redirectFor(strapi, slug.data, query.data.locale);
+          if (!moved) return notFoundPage(ctx);
+          ctx.redirect(`/news/${encodeURIComponent(moved.slug)}${query.data.locale === 'en' ? '' : `?locale=${encodeURIComponent(query.data.locale)}`}`);
+          ctx.status = 301;
+          return;
+        }
         page(ctx, 200, renderArticlePage(article, base, { preview: false }));
       },
       config: { auth: false },

@@ -23,12 +23,45 @@ export type BodyBlockView =
   | { __component: 'content.paragraph'; id?: number; text: string }
   | ({ __component: 'media.figure' } & FigureView);
 
+export interface AuthorView {
+  documentId: string;
+  name: string;
+  slug: string;
+  title?: string | null;
+  url?: string | null;
+}
+
+export interface SectionView {
+  documentId: string;
+  name: string;
+  slug: string;
+}
+
+export interface TagView {
+  documentId: string;
+  name: string;
+  slug: string;
+  mediaTopic?: string | null;
+}
+
+export interface CorrectionView {
+  kind: 'correction' | 'clarification';
+  text: string;
+  date?: string | null;
+}
+
 export interface ArticleView {
   documentId: string;
   locale: string;
   headline: string;
   slug: string;
   standfirst?: string | null;
+  byline?: string | null;
+  dateline?: string | null;
+  authors?: AuthorView[];
+  section?: SectionView | null;
+  tags?: TagView[];
+  corrections?: CorrectionView[];
   firstPublishDate?: string | null;
   publishedAt?: string | null;
   updatedAt: string;
@@ -42,6 +75,25 @@ export interface ArticleView {
 export interface NamedFigure {
   name: string;
   figure: FigureView;
+}
+
+/**
+ * How the byline reads: the editor's `byline` text when set ("By X and Y, Associated Press"),
+ * else the authors' names (`By A`, `By A and B`, `By A, B and C`); undefined without either.
+ */
+export function bylineText(article: ArticleView): string | undefined {
+  const own = presentText(article.byline);
+  if (own) return own;
+  const names = (article.authors ?? []).map((a) => a.name);
+  if (names.length === 0) return undefined;
+  return `By ${names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`}`;
+}
+
+/** Corrections that are out (dated at a publish), newest first. */
+export function publishedCorrections(article: ArticleView): Array<CorrectionView & { date: string }> {
+  return (article.corrections ?? [])
+    .filter((c): c is CorrectionView & { date: string } => typeof c.date === 'string' && c.date !== '')
+    .sort((a, b) => b.date.localeCompare(a.date));
 }
 
 /** Paragraph texts in reading order. */
@@ -103,7 +155,9 @@ export function absoluteUrl(publicUrl: string, url: string): string {
 
 /** The article's public page: `${publicUrl}/news/${slug}`. */
 export function articlePageUrl(article: ArticleView, publicUrl: string): string {
-  return `${baseUrl(publicUrl)}/news/${encodeURIComponent(article.slug)}`;
+  // The reader page serves English by default; another locale says which.
+  const locale = article.locale && article.locale !== 'en' ? `?locale=${encodeURIComponent(article.locale)}` : '';
+  return `${baseUrl(publicUrl)}/news/${encodeURIComponent(article.slug)}${locale}`;
 }
 
 /** An ISO 8601 UTC timestamp for a date string, or undefined when it is missing or not a date. */

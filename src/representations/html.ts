@@ -1,4 +1,4 @@
-import { absoluteUrl, articlePageUrl, presentText, type ArticleView, type FigureView } from './article-view';
+import { absoluteUrl, articlePageUrl, bylineText, presentText, publishedCorrections, type ArticleView, type FigureView } from './article-view';
 import { toJsonLd } from './jsonld';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -31,11 +31,30 @@ function figureHtml(figure: FigureView, publicUrl: string, lead: boolean): strin
  */
 export function renderArticlePage(article: ArticleView, publicUrl: string, options: { preview: boolean }): string {
   const lang = escapeHtml(article.locale);
+  const dateline = presentText(article.dateline);
+  let first = true;
   const body = article.body
-    .map((block) =>
-      block.__component === 'content.paragraph' ? `<p>${escapeHtml(block.text)}</p>` : figureHtml(block, publicUrl, false)
-    )
+    .map((block) => {
+      if (block.__component !== 'content.paragraph') return figureHtml(block, publicUrl, false);
+      // The dateline opens the first paragraph, as printed: "HARBIN, China — Russian President…".
+      const opening = first && dateline ? `<span class="dateline">${escapeHtml(dateline)}</span> — ` : '';
+      first = false;
+      return `<p>${opening}${escapeHtml(block.text)}</p>`;
+    })
     .join('\n');
+  const byline = bylineText(article);
+  const corrections = publishedCorrections(article);
+  const correctionsHtml =
+    corrections.length > 0
+      ? `<aside class="corrections" aria-label="Corrections">${corrections
+          .map(
+            (c) =>
+              `<p class="${c.kind}"><strong>${c.kind === 'clarification' ? 'Clarification' : 'Correction'}</strong> <time datetime="${escapeHtml(c.date)}">${escapeHtml(
+                new Date(c.date).toUTCString()
+              )}</time>: ${escapeHtml(c.text)}</p>`
+          )
+          .join('')}</aside>`
+      : '';
   const published = article.firstPublishDate ?? article.publishedAt;
   const standfirst = presentText(article.standfirst);
   return `<!doctype html>
@@ -48,15 +67,17 @@ ${standfirst ? `<meta name="description" content="${escapeHtml(standfirst)}">` :
 <link rel="canonical" href="${escapeHtml(articlePageUrl(article, publicUrl))}">
 ${options.preview ? '<meta name="robots" content="noindex">' : ''}
 <script type="application/ld+json">${scriptJson(toJsonLd(article, publicUrl))}</script>
-<style>body{font:18px/1.6 Georgia,serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#222}h1{font-size:2rem;line-height:1.2}figure{margin:1.5rem 0}figcaption{font-size:.9rem;color:#555}.credit{color:#777}.preview{background:#fff3cd;padding:.5rem 1rem;border:1px solid #e0c36a}</style>
+<style>body{font:18px/1.6 Georgia,serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#222}h1{font-size:2rem;line-height:1.2}figure{margin:1.5rem 0}figcaption{font-size:.9rem;color:#555}.credit{color:#777}.preview{background:#fff3cd;padding:.5rem 1rem;border:1px solid #e0c36a}.corrections{border-left:4px solid #b00;padding-left:1rem;font-size:.95rem}.dateline{font-weight:bold}.byline{color:#555}</style>
 </head>
 <body>
 ${options.preview ? '<p class="preview" role="status">Preview: this is the draft, not what readers see yet.</p>' : ''}
 <main>
 <article>
 <header>
+${correctionsHtml}
 <h1>${escapeHtml(article.headline)}</h1>
 ${standfirst ? `<p class="standfirst">${escapeHtml(standfirst)}</p>` : ''}
+${byline ? `<p class="byline">${escapeHtml(byline)}</p>` : ''}
 ${published ? `<p><time datetime="${escapeHtml(published)}">${escapeHtml(new Date(published).toUTCString())}</time></p>` : ''}
 ${article.lead ? figureHtml(article.lead, publicUrl, true) : ''}
 </header>

@@ -7,19 +7,25 @@ import {
   paragraphTexts,
   pixelSize,
   presentText,
+  publishedCorrections,
   type ArticleView,
   type FigureView,
 } from './article-view';
 
 /**
  * schema.org `NewsArticle` for an article (https://schema.org/NewsArticle), for a page's
- * `<script type="application/ld+json">` or a JSON-LD response. Only what the article holds: the
- * wire format has no byline, so there is no `author`, and nothing else is made up. Keys whose value
- * would be null or undefined are left out.
+ * `<script type="application/ld+json">` or a JSON-LD response. Only what the article holds: no
+ * author without a byline, nothing made up. Keys whose value would be null or undefined are left
+ * out.
  */
 export function toJsonLd(article: ArticleView, publicUrl: string): Record<string, unknown> {
   const url = articlePageUrl(article, publicUrl);
   const images = figuresInOrder(article).map(({ figure }) => imageObject(figure, publicUrl));
+  const authors = (article.authors ?? []).map((author) =>
+    compact({ '@type': 'Person', name: author.name, jobTitle: presentText(author.title), url: presentText(author.url) })
+  );
+  const tags = (article.tags ?? []).map((tag) => tag.name);
+  const corrections = publishedCorrections(article).map((c) => ({ '@type': 'CorrectionComment', text: c.text, datePublished: isoDateTime(c.date) }));
 
   return compact({
     '@context': 'https://schema.org',
@@ -33,6 +39,11 @@ export function toJsonLd(article: ArticleView, publicUrl: string): Record<string
     datePublished: isoDateTime(article.firstPublishDate) ?? isoDateTime(article.publishedAt),
     dateModified: isoDateTime(article.updatedAt),
     inLanguage: article.locale,
+    author: authors.length > 0 ? authors : undefined,
+    dateline: presentText(article.dateline),
+    articleSection: presentText(article.section?.name),
+    keywords: tags.length > 0 ? tags.join(', ') : undefined,
+    correction: corrections.length > 0 ? corrections : undefined,
     articleBody: paragraphTexts(article).join('\n\n'),
     image: images.length > 0 ? images : undefined,
   });

@@ -12,6 +12,7 @@ import {
   type BodyBlockView,
   type CreditView,
   type FigureView,
+  bylineText,
 } from './article-view';
 
 /** The IPTC schema the output is valid against (tests/fixtures/ninjs/ninjs-schema_3.1.json). */
@@ -20,14 +21,19 @@ export const NINJS_SCHEMA_URI = 'http://www.iptc.org/std/ninjs/ninjs-schema_3.1.
 /**
  * An article as an IPTC ninjs 3.1 news item (https://iptc.org/standards/ninjs/): headline, standfirst,
  * body as plain text and as HTML, and one `picture` association per figure (lead first) carrying its
- * caption, credit line and the image as a rendition. The wire format has no byline, so there is no
- * `by` and no people: nothing is made up. Every key the 3.1 schema would reject (it closes objects
- * with additionalProperties/unevaluatedProperties false) is kept out.
+ * caption, credit line and the image as a rendition; `by` (the byline), `located` (the dateline) and
+ * `subjects` (section and tags, a tag's IPTC Media Topic as its URI) when the article has them:
+ * nothing is made up. Every key the 3.1 schema would reject (it closes objects with
+ * additionalProperties/unevaluatedProperties false) is kept out.
  */
 export function toNinjs(article: ArticleView, publicUrl: string): Record<string, unknown> {
   const uri = ninjsUri(article, publicUrl);
   const paragraphs = paragraphTexts(article);
   const standfirst = presentText(article.standfirst);
+  const subjects = [
+    ...(article.section ? [{ name: article.section.name, rel: 'section', literal: article.section.slug }] : []),
+    ...(article.tags ?? []).map((tag) => compact({ name: tag.name, rel: 'tag', literal: tag.slug, uri: presentText(tag.mediaTopic) })),
+  ];
   const associations = figuresInOrder(article).map(({ name, figure }) =>
     pictureAssociation(name, figure, `${uri}#${name}`, article.locale, publicUrl),
   );
@@ -43,6 +49,9 @@ export function toNinjs(article: ArticleView, publicUrl: string): Record<string,
     pubStatus: 'usable',
     language: article.locale,
     slugline: article.slug,
+    by: bylineText(article),
+    located: presentText(article.dateline),
+    subjects: subjects.length > 0 ? subjects : undefined,
     headlines: [{ role: 'main', contentType: 'text/plain', value: article.headline }],
     descriptions: standfirst ? [{ role: 'summary', contentType: 'text/plain', value: standfirst }] : undefined,
     bodies: [

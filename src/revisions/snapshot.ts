@@ -9,10 +9,15 @@ const FigureSnapshot = z.object({
   credit: CreditSnapshot,
   imageId: z.number().nullable(),
 });
+const CorrectionSnapshot = z.object({ kind: z.string(), text: z.string(), date: z.string().nullable() });
 export const SnapshotSchema = z.object({
   headline: z.string(),
   slug: z.string().nullable(),
   standfirst: z.string().nullable(),
+  // Added with bylines and corrections: older revisions have none.
+  byline: z.string().nullable().default(null),
+  dateline: z.string().nullable().default(null),
+  corrections: z.array(CorrectionSnapshot).default([]),
   lead: FigureSnapshot.nullable(),
   body: z.array(
     z.discriminatedUnion('type', [
@@ -34,6 +39,9 @@ export interface ArticleIn {
   headline: string;
   slug?: string | null;
   standfirst?: string | null;
+  byline?: string | null;
+  dateline?: string | null;
+  corrections?: Array<{ kind: string; text: string; date?: string | Date | null }> | null;
   lead?: FigureIn | null;
   body?: Array<FigureIn & { __component: string; text?: string }> | null;
 }
@@ -50,6 +58,9 @@ export function snapshotOf(article: ArticleIn): Snapshot {
     headline: article.headline,
     slug: article.slug ?? null,
     standfirst: article.standfirst ?? null,
+    byline: article.byline ?? null,
+    dateline: article.dateline ?? null,
+    corrections: (article.corrections ?? []).map((c) => ({ kind: c.kind, text: c.text, date: c.date ? new Date(c.date).toISOString() : null })),
     lead: article.lead ? figure(article.lead) : null,
     body: (article.body ?? []).map((block) =>
       block.__component === PARAGRAPH_COMPONENT
@@ -70,6 +81,9 @@ export function dataOf(snapshot: Snapshot): Record<string, unknown> {
   return {
     headline: snapshot.headline,
     standfirst: snapshot.standfirst,
+    byline: snapshot.byline,
+    dateline: snapshot.dateline,
+    // No `corrections`: a restore leaves the current ones as they are (a correction is never lost).
     lead: snapshot.lead ? figureData(snapshot.lead) : null,
     body: snapshot.body.map((block) =>
       block.type === 'paragraph'
@@ -83,6 +97,9 @@ export function dataOf(snapshot: Snapshot): Record<string, unknown> {
 export function textLines(snapshot: Snapshot): string[] {
   const lines = [`Headline: ${snapshot.headline}`];
   if (snapshot.standfirst) lines.push(`Standfirst: ${snapshot.standfirst}`);
+  if (snapshot.byline) lines.push(`Byline: ${snapshot.byline}`);
+  if (snapshot.dateline) lines.push(`Dateline: ${snapshot.dateline}`);
+  for (const c of snapshot.corrections) lines.push(`${c.kind === 'clarification' ? 'Clarification' : 'Correction'}${c.date ? ` (${c.date.slice(0, 10)})` : ''}: ${c.text}`);
   const figureLine = (label: string, f: FigureSnap) =>
     `${label}: ${f.caption ?? ''}${f.credit ? ` (Credit: ${f.credit.name})` : ''}`;
   if (snapshot.lead) lines.push(figureLine('Lead photo', snapshot.lead));

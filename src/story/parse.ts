@@ -89,7 +89,10 @@ export function parseStory(text: string, fileName: string): ParseResult {
     );
   }
 
-  const rawBlocks = dropFooter(splitBlocks(lines, headlineIndex + 1));
+  const allBlocks = dropFooter(splitBlocks(lines, headlineIndex + 1));
+  // An optional byline: the block right after the headline, one line starting `By `.
+  const byline = allBlocks.length > 0 ? parseByline(allBlocks[0]) : null;
+  const rawBlocks = byline ? allBlocks.slice(1) : allBlocks;
   const blocks = rawBlocks.map(classifyBlock);
 
   for (const block of blocks) {
@@ -107,6 +110,17 @@ export function parseStory(text: string, fileName: string): ParseResult {
     return failure(fileName, 'story has no body paragraph');
   }
 
+  // An optional dateline opens the first paragraph: `PLACE[, Region] [(AGENCY)] — text`.
+  let dateline: string | null = null;
+  const opening = blocks[firstParagraph];
+  if (opening.type === 'paragraph') {
+    const found = parseDateline(opening.text);
+    if (found) {
+      dateline = found.dateline;
+      blocks[firstParagraph] = { ...opening, text: found.rest };
+    }
+  }
+
   // The first photo before the first paragraph is the lead; any others stay in the body, in order.
   const leadBlock = blocks[0].type === 'figure' ? blocks[0] : null;
   const bodyBlocks = leadBlock ? blocks.slice(1) : blocks;
@@ -118,12 +132,15 @@ export function parseStory(text: string, fileName: string): ParseResult {
       : { type: 'figure', caption: block.caption, credit: block.credit },
   );
 
+  const authors = byline ?? [];
   const candidate = {
     source: basename(fileName, extname(fileName)),
     headline,
     lead,
     body,
-    contentHash: hashContent(headline, lead, body),
+    authors,
+    dateline,
+    contentHash: hashContent(headline, lead, body, authors, dateline),
   };
 
   const parsed = StorySchema.safeParse(candidate);
@@ -243,9 +260,52 @@ function classifyBlock(block: RawBlock): Block {
   return { type: 'paragraph', text: block.lines.join(' ').trim(), line: block.line };
 }
 
-/** sha256 over the article's text only, so whitespace, CRLF or BOM noise does not change it. */
-function hashContent(headline: string, lead: Figure | null, body: BodyBlock[]): string {
-  return createHash('sha256').update(JSON.stringify({ headline, lead, body }), 'utf8').digest('hex');
+/**
+ * sha256 over the article's text only, so whitespace, CRLF or BOM noise does not change it.
+ * Byline and dateline count only when present: a story without them hashes as it always did.
+ */
+function hashContent(headline: string, lead: Figure | null, body: BodyBlock[], authors: string[], dateline: string | null): string {
+  const content = { headline, lead, body, ...(authors.length > 0 ? { authors } : {}), ...(dateline ? { dateline } : {}) };
+  return createHash('sha256').update(JSON.stringify(content), 'utf8').digest('hex');
+}
+
+const BYLINE = /^by\s+(\S.*)$/i;
+// Names are separated by commas, " and " and "&".
+const NAME_SEPARATOR = /\s*,\s*|\s+and\s+|\s*&\s*/i;
+
+/** `By DAKE KANG and EMILY WANG FUJIYAMA` → ["Dake Kang", "Emily Wang Fujiyama"]; null if not a byline. */
+export function parseByline(block: { lines: string[] }): string[] | null {
+  if (block.lines.length !== 1) return null;
+  const match = BYLINE.exec(block.lines[0].trim());
+  if (!match || /(?:^|\s)Credit:/.test(match[1])) return null;
+  const names = match[1]
+    .split(NAME_SEPARATOR)
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  // Names, not prose ("By the way, …" is a paragraph): capitalised words, no digits or sentence ends.
+  if (names.length === 0 || !names.every((name) => PERSON_NAME.test(name) && name.split(/\s+/).length <= 6)) return null;
+  return names.map(nameCase);
+}
+
+const PERSON_NAME = /^\p{Lu}[\p{L}\p{M}'’.\- ]*$/u;
+
+/** An all-caps name in name case (`O'NEILL` → `O'Neill`, `MØLLER` → `Møller`); any other as written. */
+export function nameCase(name: string): string {
+  if (name !== name.toUpperCase() || name === name.toLowerCase()) return name;
+  return name.toLowerCase().replace(/(^|[\s'’\-.])(\p{Ll})/gu, (_m, before: string, letter: string) => before + letter.toUpperCase());
+}
+
+// PLACE (upper case: letters, spaces, periods, apostrophes, hyphens), then optionally `, Region`,
+// then optionally `(AGENCY)`, then a dash (`—` or `–`, spaced or not, or ` - `), then the text.
+const DATELINE = /^(\p{Lu}[\p{Lu}\p{M}.'’\- ]*[\p{Lu}\p{M}.])(, [\p{L}\p{M}.'’\- ]+?)?(?: \([^()]{1,60}\))?(?: ?[—–] ?| - )(\S[\s\S]*)$/u;
+
+/** `HARBIN, China (AP) — Russian President…` → { dateline: "HARBIN, China", rest: "Russian President…" }. */
+export function parseDateline(text: string): { dateline: string; rest: string } | null {
+  const match = DATELINE.exec(text);
+  if (!match) return null;
+  const place = match[1].trim();
+  if (!/\p{Lu}.*\p{Lu}/u.test(place)) return null; // one capital letter is not a place name
+  return { dateline: `${place}${match[2] ?? ''}`, rest: match[3] };
 }
 
 function lineForIssue(

@@ -34,6 +34,9 @@ export const FigureBlockSchema = z.object({
 
 export const BodyBlockSchema = z.discriminatedUnion('type', [ParagraphBlockSchema, FigureBlockSchema]);
 
+export const AUTHOR_NAME_MAX_LENGTH = 120;
+export const DATELINE_MAX_LENGTH = 120;
+
 export const StorySchema = z.object({
   // The file's base name without extension: the story's identity across re-imports and locales.
   source: z.string().min(1),
@@ -54,6 +57,10 @@ export const StorySchema = z.object({
     .refine((blocks) => blocks.some((block) => block.type === 'paragraph'), {
       message: 'story has no body paragraph',
     }),
+  // From the optional byline block (`By A and B`): names in order, all-caps names in name case.
+  authors: z.array(z.string().min(1).max(AUTHOR_NAME_MAX_LENGTH)).max(20),
+  // From the optional dateline (`HARBIN, China (AP) — …`): the place, without the agency.
+  dateline: z.string().min(1).max(DATELINE_MAX_LENGTH).nullable(),
   contentHash: z.string().regex(/^[0-9a-f]{64}$/, 'contentHash must be a lowercase sha256 hex digest'),
 });
 

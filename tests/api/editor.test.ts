@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { writeStory } from '../../src/importer/write-story';
 import { parseStory } from '../../src/story';
 import { sql } from '../helpers/database';
-import { json, type Json } from '../helpers/http';
+import { asEditViewSends, json, type Json } from '../helpers/http';
 import { signPreview } from '../../src/reader/preview-links';
 import { startApp, type TestApp } from '../helpers/strapi';
 
@@ -39,20 +39,7 @@ const publicArticle = async () => (await json(await fetch(`${app.baseUrl}/api/ar
  * The edit view's values as the admin sends them on save: without the system fields it strips,
  * relations untouched (the admin sends connect/disconnect only for what changed).
  */
-const editView = async () => {
-  const data = (await json(await admin(`${CM}/${documentId}?locale=en`))).data;
-  if (!data) return data;
-  for (const key of ['id', 'documentId', 'createdAt', 'updatedAt', 'publishedAt', 'createdBy', 'updatedBy', 'status', 'localizations', 'locale', 'credits']) {
-    delete data[key];
-  }
-  const figure = (f: Json) => {
-    if (f) delete f.credit;
-    return f;
-  };
-  figure(data.lead);
-  data.body = (data.body ?? []).map((block: Json) => (block.__component === 'media.figure' ? figure(block) : block));
-  return data;
-};
+const editView = async () => asEditViewSends((await json(await admin(`${CM}/${documentId}?locale=en`))).data, ['credits']);
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {

@@ -230,4 +230,59 @@ describe('bootstrap', () => {
     expect(publicActions).toContain('plugin::users-permissions.user.find');
     expect(await app.strapi.db.query('admin::permission').count({ where: { action: 'plugin::content-manager.explorer.publish', role: editorRole.id } })).toBe(0);
   });
+
+  it('an installation from before authors, sections, tags and scheduling: its Editor and Author roles get them on the next boot, once', async () => {
+    const CM = 'plugin::content-manager.explorer';
+    const ADDED = ['publishAt', 'unpublishAt', 'scheduleError', 'byline', 'dateline', 'authors', 'section', 'tags', 'corrections'];
+    const NEW_TYPES = ['api::author.author', 'api::section.section', 'api::tag.tag'];
+    const roleId = async (code: string) => ((await app.strapi.db.query('admin::role').findOne({ where: { code } })) as { id: number }).id;
+    const editor = await roleId('strapi-editor');
+    const author = await roleId('strapi-author');
+    type Row = { id: number; action: string; subject: string; properties: { fields?: string[]; locales?: string[] }; conditions: string[] };
+    const rows = async (role: number) => (await app.strapi.db.query('admin::permission').findMany({ where: { role } })) as Row[];
+    const articleFields = async (role: number, action: string) => (await rows(role)).find((p) => p.subject === 'api::article.article' && p.action === `${CM}.${action}`)?.properties.fields ?? [];
+    // A fresh installation: Strapi made both roles with everything.
+    expect(await articleFields(editor, 'update')).toEqual(expect.arrayContaining(['byline', 'section', 'corrections.text', 'publishAt']));
+    // Publish on a type without drafts means nothing (Strapi grants it on a first boot and drops it later).
+    const onNewTypes = async (role: number) =>
+      (await rows(role)).filter((p) => NEW_TYPES.includes(p.subject) && p.action !== `${CM}.publish`).map((p) => `${p.subject} ${p.action} ${p.conditions.join(',')}`).sort();
+    const fresh = { editor: await onNewTypes(editor), author: await onNewTypes(author) };
+    expect(fresh.editor).toContain(`api::tag.tag ${CM}.update `);
+    expect(fresh.editor).toContain(`api::section.section ${CM}.delete `);
+
+    // The database as a previous release left it: none of the new fields or types in the roles, no record.
+    for (const role of [editor, author]) {
+      for (const row of await rows(role)) {
+        if (NEW_TYPES.includes(row.subject)) await app.strapi.db.query('admin::permission').delete({ where: { id: row.id } });
+        else if (row.subject === 'api::article.article' && row.properties.fields) {
+          const fields = row.properties.fields.filter((f) => !ADDED.includes(f.split('.')[0]));
+          await app.strapi.db.query('admin::permission').update({ where: { id: row.id }, data: { properties: { ...row.properties, fields } } });
+        }
+      }
+    }
+    expect(await articleFields(editor, 'update')).not.toContain('byline');
+    await sql(app.databaseUrl, `DELETE FROM strapi_core_store_settings WHERE key = 'plugin_news_content-model'`);
+    let { databaseUrl, databaseName } = app;
+    await app.stop({ keepDatabase: true });
+    app = await startApp({ databaseUrl, databaseName });
+
+    for (const action of ['create', 'read', 'update']) {
+      expect(await articleFields(editor, action)).toEqual(expect.arrayContaining(['byline', 'dateline', 'authors', 'section', 'tags', 'corrections.kind', 'corrections.text', 'corrections.date', 'publishAt', 'unpublishAt']));
+      expect(await articleFields(author, action)).toEqual(expect.arrayContaining(['byline', 'section', 'corrections.text']));
+    }
+    const sectionEdit = (await rows(editor)).find((p) => p.subject === 'api::section.section' && p.action === `${CM}.update`);
+    expect(sectionEdit?.properties).toMatchObject({ fields: expect.arrayContaining(['name', 'slug']), locales: ['en', 'ru', 'zh-Hans'] });
+    // The new types: what Strapi gives these roles on a first boot (the Author: its own entries).
+    expect({ editor: await onNewTypes(editor), author: await onNewTypes(author) }).toEqual(fresh);
+    expect(fresh.author).toContain(`api::tag.tag ${CM}.update admin::is-creator`);
+
+    // Once: an admin takes the byline from editors, and the next boot leaves it taken.
+    const update = (await rows(editor)).find((p) => p.subject === 'api::article.article' && p.action === `${CM}.update`) as Row;
+    await app.strapi.db.query('admin::permission').update({ where: { id: update.id }, data: { properties: { ...update.properties, fields: (update.properties.fields ?? []).filter((f) => f !== 'byline') } } });
+    ({ databaseUrl, databaseName } = app);
+    await app.stop({ keepDatabase: true });
+    app = await startApp({ databaseUrl, databaseName });
+    expect(await articleFields(editor, 'update')).not.toContain('byline');
+    expect(await articleFields(editor, 'update')).toContain('dateline');
+  });
 });

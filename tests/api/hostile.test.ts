@@ -30,10 +30,15 @@ const FORBIDDEN = [
   'registrationToken',
 ];
 /** What a public article may carry, at the top level and in its figures, paragraphs and credits. */
-const ARTICLE_KEYS = ['id', 'documentId', 'headline', 'slug', 'standfirst', 'firstPublishDate', 'lead', 'body', 'credits', 'locale', 'createdAt', 'updatedAt', 'publishedAt'];
+const ARTICLE_KEYS = ['id', 'documentId', 'headline', 'slug', 'standfirst', 'firstPublishDate', 'byline', 'dateline', 'lead', 'body', 'credits', 'authors', 'section', 'tags', 'corrections', 'locale', 'createdAt', 'updatedAt', 'publishedAt'];
 const FIGURE_KEYS = ['id', '__component', 'caption', 'alt', 'credit', 'image'];
 const PARAGRAPH_KEYS = ['id', '__component', 'text'];
 const CREDIT_KEYS = ['id', 'documentId', 'name', 'fullName', 'url', 'createdAt', 'updatedAt', 'publishedAt', 'locale'];
+const SYSTEM_KEYS = ['id', 'documentId', 'createdAt', 'updatedAt', 'publishedAt', 'locale'];
+const AUTHOR_KEYS = [...SYSTEM_KEYS, 'name', 'slug', 'title', 'url', 'bio'];
+const SECTION_KEYS = [...SYSTEM_KEYS, 'name', 'slug'];
+const TAG_KEYS = [...SYSTEM_KEYS, 'name', 'slug', 'mediaTopic'];
+const CORRECTION_KEYS = ['id', 'kind', 'text', 'date'];
 
 let app: TestApp;
 const ids: Record<string, string> = {};
@@ -157,6 +162,10 @@ function checkArticleTree(article: Json): void {
     else figure(block);
   }
   for (const credit of article.credits ?? []) for (const key of Object.keys(credit)) expect(CREDIT_KEYS).toContain(key);
+  for (const author of article.authors ?? []) for (const key of Object.keys(author)) expect(AUTHOR_KEYS).toContain(key);
+  for (const key of Object.keys(article.section ?? {})) expect(SECTION_KEYS).toContain(key);
+  for (const tag of article.tags ?? []) for (const key of Object.keys(tag)) expect(TAG_KEYS).toContain(key);
+  for (const correction of article.corrections ?? []) for (const key of Object.keys(correction)) expect(CORRECTION_KEYS).toContain(key);
 }
 
 /** The invariants every answer must keep, whatever was asked. */

@@ -1,5 +1,25 @@
 import type { Schema, Struct } from '@strapi/strapi';
 
+export interface ContentCorrection extends Struct.ComponentSchema {
+  collectionName: 'components_content_corrections';
+  info: {
+    description: 'A correction or clarification of a published story; dated when the story is next published.';
+    displayName: 'Correction';
+    icon: 'pencil';
+  };
+  attributes: {
+    date: Schema.Attribute.DateTime;
+    kind: Schema.Attribute.Enumeration<['correction', 'clarification']> &
+      Schema.Attribute.Required &
+      Schema.Attribute.DefaultTo<'correction'>;
+    text: Schema.Attribute.Text &
+      Schema.Attribute.Required &
+      Schema.Attribute.SetMinMaxLength<{
+        maxLength: 2000;
+      }>;
+  };
+}
+
 export interface ContentParagraph extends Struct.ComponentSchema {
   collectionName: 'components_content_paragraphs';
   info: {
@@ -39,6 +59,7 @@ export interface MediaFigure extends Struct.ComponentSchema {
 declare module '@strapi/strapi' {
   export namespace Public {
     export interface ComponentSchemas {
+      'content.correction': ContentCorrection;
       'content.paragraph': ContentParagraph;
       'media.figure': MediaFigure;
     }
