@@ -1,4 +1,8 @@
 import { corsOrigins } from '../src/cache/policy';
+import { readEnv } from '../src/env';
+import { mediaOrigins } from '../src/photos/storage';
+
+const env = readEnv();
 
 export default [
   // Strapi's access log, with secrets in URLs (preview tokens) left out.
@@ -8,7 +12,21 @@ export default [
   'strapi::errors',
   // Inside the error handler: a database outage answers 503, not 500.
   'global::database-unavailable',
-  'strapi::security',
+  {
+    name: 'strapi::security',
+    config: {
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          'connect-src': ["'self'", 'https:'],
+          // The admin previews media from S3-compatible storage when it is in use.
+          'img-src': ["'self'", 'data:', 'blob:', ...mediaOrigins(env)],
+          'media-src': ["'self'", 'data:', 'blob:', ...mediaOrigins(env)],
+          upgradeInsecureRequests: null,
+        },
+      },
+    },
+  },
   {
     name: 'strapi::cors',
     config: {
@@ -18,7 +36,11 @@ export default [
   },
   'strapi::poweredBy',
   'strapi::query',
-  'strapi::body',
+  {
+    name: 'strapi::body',
+    // The media library takes files up to UPLOAD_MAX_BYTES, as the importer does.
+    config: { formidable: { maxFileSize: env.UPLOAD_MAX_BYTES } },
+  },
   'strapi::session',
   'strapi::favicon',
   'strapi::public',

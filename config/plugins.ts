@@ -2,6 +2,7 @@ import { LOCALES } from '../src/bootstrap/locales';
 import { readEnv } from '../src/env';
 import { costPlugin } from '../src/graphql/cost';
 import { maxFieldsRule } from '../src/graphql/limits';
+import { uploadConfig } from '../src/photos/storage';
 
 const DEFAULT_LIMIT = 25;
 const MAX_LIMIT = 100;
@@ -9,6 +10,7 @@ const MAX_LIMIT = 100;
 export default () => {
   const env = readEnv();
   return {
+  upload: { config: uploadConfig(env) },
   'users-permissions': {
     config: {
       jwtSecret: env.JWT_SECRET,

@@ -2,7 +2,10 @@ import { join } from 'node:path';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { LocaleCode } from '../src/bootstrap/locales';
-import { collectStoryFiles, readStories } from '../src/importer/read-stories';
+import { collectStories, collectStoryFiles, readStories } from '../src/importer/read-stories';
+import { metadataWarnings } from '../src/importer/write-photos';
+import type { PhotoFile } from '../src/importer/photo-files';
+import { readEnv } from '../src/env';
 import { writeStory, type ImportOutcome } from '../src/importer/write-story';
 import type { Story } from '../src/story';
 
@@ -88,8 +91,9 @@ export async function runImportCommand(argv: string[], deps: { withStrapi: WithS
   }
   const { options } = args;
   let files: string[];
+  let wholeFolders: Set<string>;
   try {
-    files = await collectStoryFiles(options.paths);
+    ({ files, wholeFolders } = await collectStories(options.paths));
   } catch (error) {
     console.error((error as Error).message);
     return EXIT.usage;
@@ -98,12 +102,14 @@ export async function runImportCommand(argv: string[], deps: { withStrapi: WithS
     console.error('no .txt story files found');
     return EXIT.usage;
   }
-  const read = await readStories(files);
+  const env = readEnv();
+  const read = await readStories(files, { wholeFolders, limits: { maxBytes: env.UPLOAD_MAX_BYTES, maxPixels: env.IMAGE_MAX_PIXELS } });
   if (!read.ok) {
     for (const line of read.errors) console.error(line);
-    console.error(`nothing written: ${read.errors.length} of ${files.length} file(s) are not valid wire stories`);
+    console.error(`nothing written: ${read.errors.length} problem(s) in ${files.length} stor${files.length === 1 ? 'y' : 'ies'} and their photos`);
     return EXIT.badInput;
   }
+  for (const story of read.stories) for (const line of metadataWarnings(story, read.photos.get(story.source) ?? [])) console.error(line);
   if (options.publishAt) console.error(`scheduled: drafts published at ${options.publishAt.toISOString()}`);
   if (options.dryRun) {
     process.stdout.write(`${JSON.stringify(read.stories, null, 2)}\n`);
@@ -117,7 +123,7 @@ export async function runImportCommand(argv: string[], deps: { withStrapi: WithS
       force: options.force,
       publishAt: options.publishAt,
       section: options.section,
-    })
+    }, undefined, read.photos)
   );
 }
 
@@ -125,12 +131,13 @@ export async function importStories(
   strapi: Core.Strapi,
   stories: Story[],
   options: { locale: string; status: 'published' | 'draft'; force: boolean; publishAt?: Date; section?: string },
-  report: { skipIsError: boolean } = { skipIsError: true }
+  report: { skipIsError: boolean } = { skipIsError: true },
+  photos: Map<string, PhotoFile[]> = new Map()
 ): Promise<number> {
   const counts: Record<ImportOutcome, number> = { created: 0, updated: 0, unchanged: 0, skipped: 0 };
   const progress = createProgress(stories.length);
   for (const story of stories) {
-    const outcome = await writeStory(strapi, story, options);
+    const outcome = await writeStory(strapi, story, { ...options, photos: photos.get(story.source) });
     counts[outcome] += 1;
     if (outcome === 'skipped') console.error(`${story.source}: skipped: revised by an editor since import (use --force to overwrite)`);
     progress.tick(story.source, outcome);
@@ -169,5 +176,5 @@ export async function runSeed(strapi: Core.Strapi, root: string): Promise<number
     for (const line of read.errors) console.error(line);
     return EXIT.badInput;
   }
-  return importStories(strapi, read.stories, { locale: 'en', status: 'published', force: false }, { skipIsError: false });
+  return importStories(strapi, read.stories, { locale: 'en', status: 'published', force: false }, { skipIsError: false }, read.photos);
 }

@@ -84,6 +84,18 @@ export const EnvSchema = z.object({
   SCHEDULE_RETRY_LIMIT: int(0, 100).default(5),
   SCHEDULE_RETRY_DELAY: int(1, 3600).default(5),
   SCHEDULE_JOB_TIMEOUT: int(5, 3600).default(30),
+  // Media: the largest file the media library and the importer take, the most pixels an image may
+  // decode to (more is a decompression bomb), and S3-compatible storage shared by every instance.
+  UPLOAD_MAX_BYTES: int(1024, 2 * 1024 * 1024 * 1024).default(30 * 1024 * 1024),
+  IMAGE_MAX_PIXELS: int(1, 1_000_000_000).default(100_000_000),
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: boolString.default('false'),
+  // Where readers fetch the files (a CDN in front of the bucket); the bucket's own URL when unset.
+  S3_PUBLIC_URL: z.string().url().optional(),
   // GraphQL
   GRAPHQL_MAX_FIELDS: int(1, 100_000).default(500),
   GRAPHQL_MAX_COST: int(1, 100_000_000).default(10_000),

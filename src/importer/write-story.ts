@@ -3,6 +3,8 @@ import { uniqueSlug } from '../articles/document-rules';
 import { createHash } from 'node:crypto';
 import { ARTICLE_UID, AUTHOR_UID, CREDIT_UID, FIGURE_COMPONENT, PARAGRAPH_COMPONENT, SECTION_UID } from '../articles/constants';
 import { slugify, type Figure, type Story } from '../story';
+import type { PhotoFile } from './photo-files';
+import { draftImageIds, importKey, removeUnusedImports, uploadPhotos, type FigurePhoto } from './write-photos';
 
 type Strapi = Core.Strapi;
 
@@ -18,6 +20,8 @@ export interface WriteOptions {
   publishAt?: Date;
   /** The section's slug (`--section`): created if missing. */
   section?: string;
+  /** The story's photo files, checked (`readStories`). */
+  photos?: PhotoFile[];
 }
 
 interface ArticleRow {
@@ -52,7 +56,11 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
     authors: await resolveAuthors(strapi, story),
     section: options.section ? await resolveSection(strapi, options.section, options.locale) : undefined,
   };
-  return strapi.db.transaction(async ({ trx }) => {
+  const photos = options.photos ?? [];
+  const key = importKey(story, photos);
+  // Files this import stops showing: removed once the story has committed (bytes cannot roll back).
+  let replaced: number[] = [];
+  const outcome = await strapi.db.transaction(async ({ trx, onRollback }): Promise<ImportOutcome> => {
     // Two importers (or two instances seeding at boot) never write the same story at once.
     await strapi.db.connection.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`news-import:${story.source}`]).transacting(trx);
     const articles = strapi.db.query(ARTICLE_UID);
@@ -69,6 +77,7 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
     const documents = strapi.documents(ARTICLE_UID);
 
     if (!draft) {
+      refs.photos = await uploadPhotos(strapi, story, photos, onRollback);
       const data = {
         ...storyData(story, refs),
         ...(options.publishAt ? { publishAt: options.publishAt } : {}),
@@ -79,7 +88,7 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
         : await documents.create({ locale: options.locale, data } as never);
       const newId = (created as { documentId: string }).documentId;
       if (options.status === 'published') await documents.publish({ documentId: newId, locale: options.locale } as never);
-      await recordImport(strapi, newId, options.locale, story);
+      await recordImport(strapi, newId, options.locale, story.source, key);
       return 'created';
     }
 
@@ -87,8 +96,10 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
     if (revisedByEditor && !options.force) return 'skipped';
 
     const needsPublish = options.status === 'published' && !published;
-    if (!revisedByEditor && draft.importHash === story.contentHash && !needsPublish) return 'unchanged';
+    if (!revisedByEditor && draft.importHash === key && !needsPublish) return 'unchanged';
 
+    refs.photos = await uploadPhotos(strapi, story, photos, onRollback);
+    const shownBefore = await draftImageIds(strapi, ARTICLE_UID, draft.documentId, options.locale);
     await documents.update({
       documentId: draft.documentId,
       locale: options.locale,
@@ -97,20 +108,25 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
     if (options.status === 'published') {
       await documents.publish({ documentId: draft.documentId, locale: options.locale } as never);
     }
-    await recordImport(strapi, draft.documentId, options.locale, story);
+    await recordImport(strapi, draft.documentId, options.locale, story.source, key);
+    replaced = shownBefore;
     return 'updated';
   });
+  if (replaced.length > 0) {
+    await removeUnusedImports(strapi, story.source, replaced).catch((error: Error) => strapi.log.warn(`${story.source}: could not remove a replaced photo: ${error.message}`));
+  }
+  return outcome;
 }
 
 /** Remembers what was imported, and at which version, on every row of the document's locale. */
-async function recordImport(strapi: Strapi, documentId: string, locale: string, story: Story): Promise<void> {
+async function recordImport(strapi: Strapi, documentId: string, locale: string, source: string, key: string): Promise<void> {
   const draft = (await strapi.db.query(ARTICLE_UID).findOne({
     where: { documentId, locale, publishedAt: null },
     select: ['version'],
   })) as { version: number | null } | null;
   await strapi.db.query(ARTICLE_UID).updateMany({
     where: { documentId, locale },
-    data: { importSource: story.source, importHash: story.contentHash, importVersion: draft?.version ?? 0 },
+    data: { importSource: source, importHash: key, importVersion: draft?.version ?? 0 },
   });
 }
 
@@ -118,10 +134,23 @@ interface StoryRefs {
   credits: Map<string, string>;
   authors: string[];
   section?: string;
+  /** Each photo block's file in the media library, by its 1-based position. */
+  photos?: Map<number, FigurePhoto>;
 }
 
 function storyData(story: Story, refs: StoryRefs): Record<string, unknown> {
-  const figure = (f: Figure) => ({ caption: f.caption, credit: refs.credits.get(f.credit) ?? null });
+  let position = 0;
+  const figure = (f: Figure) => {
+    position += 1;
+    const photo = refs.photos?.get(position);
+    return {
+      caption: f.caption,
+      credit: refs.credits.get(f.credit) ?? null,
+      image: photo?.image ?? null,
+      photographer: photo?.photographer ?? null,
+      copyright: photo?.copyright ?? null,
+    };
+  };
   return {
     headline: story.headline,
     dateline: story.dateline,

@@ -11,12 +11,22 @@ export interface CreditView {
   url?: string | null;
 }
 
+/** A stored image file or one of its responsive formats. */
+export interface ImageFileView {
+  url: string;
+  width?: number | null;
+  height?: number | null;
+  mime?: string | null;
+}
+
 export interface FigureView {
   id?: number;
   caption?: string | null;
   alt?: string | null;
   credit?: CreditView | null;
-  image?: { url: string; width?: number | null; height?: number | null; mime?: string | null } | null;
+  photographer?: string | null;
+  copyright?: string | null;
+  image?: (ImageFileView & { formats?: Record<string, ImageFileView | null> | null }) | null;
 }
 
 export type BodyBlockView =
@@ -184,4 +194,22 @@ export function compact<T extends Record<string, unknown>>(record: T): Partial<T
 /** A positive integer pixel size, or undefined. */
 export function pixelSize(value: number | null | undefined): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/**
+ * A figure's image in every size it has, smallest first: Strapi's responsive formats (thumbnail,
+ * small, medium, large) and the original, each with a name. Formats without a width are left out.
+ */
+export function imageRenditions(figure: FigureView): Array<ImageFileView & { name: string; width: number }> {
+  const image = figure.image;
+  if (!image?.url) return [];
+  const all = [...Object.entries(image.formats ?? {}), ['original', image] as const]
+    .filter((entry): entry is [string, ImageFileView] => Boolean(entry[1]?.url) && pixelSize(entry[1]?.width) !== undefined)
+    .map(([name, file]) => ({ ...file, name, width: file.width as number }));
+  return all.sort((a, b) => a.width - b.width);
+}
+
+/** What a screen reader says for a figure's image: the editor's alt text, else the caption. */
+export function altText(figure: FigureView): string {
+  return presentText(figure.alt) ?? presentText(figure.caption) ?? '';
 }

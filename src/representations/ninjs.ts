@@ -12,7 +12,9 @@ import {
   type BodyBlockView,
   type CreditView,
   type FigureView,
+  altText,
   bylineText,
+  imageRenditions,
 } from './article-view';
 
 /** The IPTC schema the output is valid against (tests/fixtures/ninjs/ninjs-schema_3.1.json). */
@@ -105,18 +107,20 @@ function pictureAssociation(
     type: 'picture',
     language: locale,
     descriptions: descriptions.length > 0 ? descriptions : undefined,
+    by: presentText(figure.photographer),
     copyrightHolder: credit ? presentText(credit.fullName) ?? creditLine : undefined,
+    copyrightNotice: presentText(figure.copyright),
     infoSources: credit && creditLine ? [infoSource(credit, creditLine)] : undefined,
     renditions: image
-      ? [
+      ? (imageRenditions(figure).length > 0 ? imageRenditions(figure) : [{ ...image, name: 'original' }]).map((rendition) =>
           compact({
-            name: 'original',
-            href: absoluteUrl(publicUrl, image.url),
-            contentType: presentText(image.mime),
-            width: pixelSize(image.width),
-            height: pixelSize(image.height),
-          }),
-        ]
+            name: rendition.name,
+            href: absoluteUrl(publicUrl, rendition.url),
+            contentType: presentText(rendition.mime),
+            width: pixelSize(rendition.width),
+            height: pixelSize(rendition.height),
+          })
+        )
       : undefined,
   });
 }
@@ -152,8 +156,7 @@ function bodyHtml(body: BodyBlockView[], publicUrl: string): string {
 function figureHtml(figure: FigureView, publicUrl: string): string {
   const parts: string[] = [];
   if (figure.image) {
-    const alt = presentText(figure.alt) ?? '';
-    parts.push(`<img src="${escapeHtml(absoluteUrl(publicUrl, figure.image.url))}" alt="${escapeHtml(alt)}">`);
+    parts.push(`<img src="${escapeHtml(absoluteUrl(publicUrl, figure.image.url))}" alt="${escapeHtml(altText(figure))}">`);
   }
   const caption = presentText(figure.caption);
   const credit = presentText(figure.credit?.name);

@@ -31,7 +31,7 @@ const FORBIDDEN = [
 ];
 /** What a public article may carry, at the top level and in its figures, paragraphs and credits. */
 const ARTICLE_KEYS = ['id', 'documentId', 'headline', 'slug', 'standfirst', 'firstPublishDate', 'byline', 'dateline', 'lead', 'body', 'credits', 'authors', 'section', 'tags', 'corrections', 'locale', 'createdAt', 'updatedAt', 'publishedAt'];
-const FIGURE_KEYS = ['id', '__component', 'caption', 'alt', 'credit', 'image'];
+const FIGURE_KEYS = ['id', '__component', 'caption', 'alt', 'credit', 'image', 'photographer', 'copyright'];
 const PARAGRAPH_KEYS = ['id', '__component', 'text'];
 const CREDIT_KEYS = ['id', 'documentId', 'name', 'fullName', 'url', 'createdAt', 'updatedAt', 'publishedAt', 'locale'];
 const SYSTEM_KEYS = ['id', 'documentId', 'createdAt', 'updatedAt', 'publishedAt', 'locale'];

@@ -7,6 +7,12 @@
 module.exports = {
   rootDir: '../..',
   preset: 'ts-jest',
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.tools.json' }],
+    // The app loads the ESM-only feed library (see the root jest.config.js).
+    '/node_modules/feed/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!feed/)'],
   testEnvironment: 'node',
   testMatch: ['<rootDir>/tests/e2e/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/\\.tmp/', '<rootDir>/dist/'],

@@ -35,7 +35,7 @@ export interface ContentParagraph extends Struct.ComponentSchema {
 export interface MediaFigure extends Struct.ComponentSchema {
   collectionName: 'components_media_figures';
   info: {
-    description: 'A photo with its caption and credit.';
+    description: 'A photo with its caption, credit, photographer and copyright.';
     displayName: 'Figure';
     icon: 'picture';
   };
@@ -48,11 +48,19 @@ export interface MediaFigure extends Struct.ComponentSchema {
       Schema.Attribute.SetMinMaxLength<{
         maxLength: 1000;
       }>;
+    copyright: Schema.Attribute.String &
+      Schema.Attribute.SetMinMaxLength<{
+        maxLength: 500;
+      }>;
     credit: Schema.Attribute.Relation<
       'oneToOne',
       'api::image-credit.image-credit'
     >;
     image: Schema.Attribute.Media<'images'>;
+    photographer: Schema.Attribute.String &
+      Schema.Attribute.SetMinMaxLength<{
+        maxLength: 255;
+      }>;
   };
 }
 

@@ -1,0 +1,45 @@
+import { decodeIptcText, readPhotoMetadata } from '../../src/photos/metadata';
+import { IIM, iptcSegment, jpegWith, xmpSegment } from '../helpers/photos';
+
+describe('photo metadata (IPTC IIM and XMP)', () => {
+  it('IPTC declared UTF-8 (1:90): accents, curly quotes and dashes survive', async () => {
+    const jpeg = await jpegWith([iptcSegment([[IIM.caption, 'Crème brûlée – “quoted” 北京'], [IIM.credit, 'AP'], [IIM.byline, 'Zoë Ångström'], [IIM.copyright, '© 2026 AP']], 'utf8')]);
+    expect(await readPhotoMetadata(jpeg)).toEqual({ caption: 'Crème brûlée – “quoted” 北京', credit: 'AP', photographer: 'Zoë Ångström', copyright: '© 2026 AP' });
+  });
+
+  it('IPTC without a declaration, in Latin-1: accents survive', async () => {
+    const jpeg = await jpegWith([iptcSegment([[IIM.caption, 'Señora Müller à la façade'], [IIM.byline, 'José Núñez']], 'latin1')]);
+    expect(await readPhotoMetadata(jpeg)).toEqual({ caption: 'Señora Müller à la façade', photographer: 'José Núñez' });
+  });
+
+  it('IPTC without a declaration but in UTF-8 (what most tools write now) is read as UTF-8', async () => {
+    const jpeg = await jpegWith([iptcSegment([[IIM.caption, 'Ça va – très bien']], 'utf8')]);
+    // The same bytes without 1:90: build them by hand.
+    const undeclared = await jpegWith([iptcSegment([[IIM.caption, Buffer.from('Ça va – très bien', 'utf8').toString('latin1')]], 'latin1')]);
+    expect((await readPhotoMetadata(jpeg)).caption).toBe('Ça va – très bien');
+    expect((await readPhotoMetadata(undeclared)).caption).toBe('Ça va – très bien');
+  });
+
+  it('XMP wins over IPTC: dc:description, photoshop:Credit, dc:rights; the photographer from IPTC By-line, else dc:creator', async () => {
+    const both = await jpegWith([
+      xmpSegment({ description: 'XMP caption', credit: 'XMP credit', rights: 'XMP rights', creator: 'XMP Creator' }),
+      iptcSegment([[IIM.caption, 'IIM caption'], [IIM.credit, 'IIM credit'], [IIM.copyright, 'IIM rights'], [IIM.byline, 'IIM Byline']], 'utf8'),
+    ]);
+    expect(await readPhotoMetadata(both)).toEqual({ caption: 'XMP caption', credit: 'XMP credit', copyright: 'XMP rights', photographer: 'IIM Byline' });
+    const xmpOnly = await jpegWith([xmpSegment({ creator: 'Jörg Émile' })]);
+    expect(await readPhotoMetadata(xmpOnly)).toEqual({ photographer: 'Jörg Émile' });
+  });
+
+  it('a file without metadata, or not an image, yields nothing', async () => {
+    expect(await readPhotoMetadata(await jpegWith([]))).toEqual({});
+    expect(await readPhotoMetadata(Buffer.from('not an image'))).toEqual({});
+  });
+
+  it('decodeIptcText: Windows-1252 for undeclared bytes that are not UTF-8; text already decoded is kept', () => {
+    expect(decodeIptcText(Buffer.from([0x93, 0x41, 0x94]).toString('latin1'), undefined)).toBe('“A”');
+    expect(decodeIptcText('北京', undefined)).toBe('北京');
+    // Declared as another set (ISO 8859-1, ESC - A): Latin even where the bytes would pass as UTF-8.
+    expect(decodeIptcText(Buffer.from('Ã©', 'latin1').toString('latin1'), 'other')).toBe('Ã©');
+    expect(decodeIptcText(Buffer.from('Ã©', 'latin1').toString('latin1'), undefined)).toBe('é');
+  });
+});
