@@ -88,7 +88,7 @@ async function withDatabase(env: Env, work: () => Promise<number>): Promise<numb
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await embedded.stop();
-    say('embedded PostgreSQL stopped');
+    if (!embedded.shared) say('embedded PostgreSQL stopped');
   }
 }
 

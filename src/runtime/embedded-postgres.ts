@@ -23,6 +23,8 @@ export interface EmbeddedDatabase {
   port: number;
   /** Where the cluster's files are (under EMBEDDED_POSTGRES_HOME when started by root). */
   dataDir: string;
+  /** Run by another live launcher: stop() leaves it running. */
+  shared?: boolean;
   stop(): Promise<void>;
 }
 
@@ -91,6 +93,9 @@ async function start(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const dataDir = asRoot ? relocated(options.dataDir) : resolve(options.dataDir);
   if (asRoot && dataDir !== resolve(options.dataDir)) log(`running as root: the cluster is kept in ${dataDir}, where the ${USER} user can reach it`);
 
+  // Another launcher (`npm run demo` while `npm run import` runs) already serves this cluster: share it.
+  const shared = await runningCluster(dataDir, options.database, log);
+  if (shared) return shared;
   await stopLeftoverServer(dataDir, log);
   const password = existsSync(join(dataDir, 'PG_VERSION')) ? storedPassword(dataDir) : await initialise(bin, dataDir, account);
   const port = options.port ?? (await freePort());
@@ -109,7 +114,7 @@ async function start(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   };
   process.on('exit', killOnExit);
 
-  const url = (database: string) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const url = (database: string) => clusterUrl(password, port, database);
   try {
     const client = new Client({ connectionString: url('postgres') });
     await client.connect();
@@ -123,7 +128,43 @@ async function start(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
     await stop();
     throw error;
   }
+  writeFileSync(ownerFile(dataDir), `${process.pid}\n`);
   return { url: url(options.database), port, dataDir, stop };
+}
+
+function clusterUrl(password: string, port: number, database: string): string {
+  return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
+/** The launcher process that started the cluster's server (it stops it when it ends). */
+function ownerFile(dataDir: string): string {
+  return `${dataDir}.owner`;
+}
+
+/**
+ * The cluster's server when a live launcher runs it: a second command (an import while the demo
+ * runs) uses it and leaves it running for its owner. A server whose launcher is gone is a leftover
+ * (stopped and started afresh by the caller).
+ */
+async function runningCluster(dataDir: string, database: string, log: (line: string) => void): Promise<EmbeddedDatabase | undefined> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile) || !existsSync(ownerFile(dataDir))) return undefined;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const [serverPid, port, owner] = [Number(lines[0]), Number(lines[3]), Number(readFileSync(ownerFile(dataDir), 'utf8').trim())];
+  if (![serverPid, port, owner].every((n) => Number.isInteger(n) && n > 0) || owner === process.pid || !isAlive(serverPid) || !isAlive(owner)) return undefined;
+  const password = storedPassword(dataDir);
+  const client = new Client({ connectionString: clusterUrl(password, port, 'postgres') });
+  try {
+    await client.connect();
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${quoteIdentifier(database)}`);
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  log(`using the embedded PostgreSQL that process ${owner} runs (127.0.0.1:${port}); it keeps running`);
+  return { url: clusterUrl(password, port, database), port, dataDir, shared: true, stop: async () => undefined };
 }
 
 /** The platform's binaries package, found the way Node finds a dependency (up from `root`). */

