@@ -171,7 +171,8 @@ function createProgress(total: number) {
 /** `npm run seed`: the bundled stories, published in English. An editor's revision is kept. */
 export async function runSeed(strapi: Core.Strapi, root: string): Promise<number> {
   const files = await collectStoryFiles([join(root, 'data', 'stories')]);
-  const read = await readStories(files);
+  const env = readEnv();
+  const read = await readStories(files, { limits: { maxBytes: env.UPLOAD_MAX_BYTES, maxPixels: env.IMAGE_MAX_PIXELS } });
   if (!read.ok) {
     for (const line of read.errors) console.error(line);
     return EXIT.badInput;

@@ -94,6 +94,9 @@ export const EnvSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: boolString.default('false'),
+  // A canned ACL sent with each file (public-read for buckets that still use ACLs); unset: none
+  // (buckets with ACLs disabled, the AWS default since 2023, and R2 refuse one).
+  S3_ACL: z.enum(['private', 'public-read', 'authenticated-read', 'bucket-owner-read', 'bucket-owner-full-control']).optional(),
   // Where readers fetch the files (a CDN in front of the bucket); the bucket's own URL when unset.
   S3_PUBLIC_URL: z.string().url().optional(),
   // GraphQL

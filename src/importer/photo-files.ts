@@ -60,7 +60,8 @@ export async function matchPhotoFiles(
     const claimed = new Set<string>();
     for (const { file, story } of entries) {
       const base = basename(file, extname(file));
-      const pattern = new RegExp(`^${escapeRegExp(base)}-(\\d+)\\.(?:jpe?g|png|webp)$`, 'i');
+      // The story's name as written (Report.txt and report.txt are two stories); any case of extension.
+      const pattern = new RegExp(`^${escapeRegExp(base)}-(\\d+)\\.(?:[jJ][pP][eE]?[gG]|[pP][nN][gG]|[wW][eE][bB][pP])$`);
       const photos: Array<{ position: number; path: string }> = [];
       const blocks = photoBlockCount(story);
       for (const name of images) {
@@ -108,12 +109,15 @@ export async function inspectPhotoFile(path: string, position: number, limits: P
   if (EXTENSION_FORMAT[ext] !== format) return fail(`named ${ext} but holds a ${format.toUpperCase()} image`);
   const width = header.width ?? 0;
   const height = header.height ?? 0;
+  // An animated image decodes every frame.
+  const frames = Math.max(1, header.pages ?? 1);
   if (width < 1 || height < 1) return fail('an image without dimensions');
-  if (width * height > limits.maxPixels) {
-    return fail(`${width}×${height} pixels, over the ${limits.maxPixels}-pixel limit (IMAGE_MAX_PIXELS): a decompression bomb or an image too large to process`);
+  if (width * height * frames > limits.maxPixels) {
+    const size = `${width}×${height} pixels${frames > 1 ? ` × ${frames} frames` : ''}`;
+    return fail(`${size}, over the ${limits.maxPixels}-pixel limit (IMAGE_MAX_PIXELS): a decompression bomb or an image too large to process`);
   }
   try {
-    await sharp(bytes, { failOn: 'truncated', limitInputPixels: limits.maxPixels }).stats();
+    await sharp(bytes, { failOn: 'truncated', limitInputPixels: limits.maxPixels, animated: frames > 1 }).stats();
   } catch (error) {
     return fail(`a damaged or truncated image (${(error as Error).message})`);
   }

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Core } from '@strapi/strapi';
 import type { Figure, Story } from '../story';
 import type { PhotoFile } from './photo-files';
@@ -16,9 +19,14 @@ interface UploadedFile {
 /** What the importer puts on a figure from its photo file. */
 export interface FigurePhoto {
   image: number;
+  /** The file's caption: used only where the story's text has none. */
+  caption?: string;
   photographer?: string;
   copyright?: string;
 }
+
+/** Files stored by an import that has not committed yet: deleted if it rolls back. */
+export type StoredFiles = UploadedFile[];
 
 /**
  * What identifies an import: the story's text, and each photo file's bytes at its position. A story
@@ -35,54 +43,71 @@ export function photoBlocks(story: Story): Figure[] {
   return [...(story.lead ? [story.lead] : []), ...story.body.filter((block) => block.type === 'figure')];
 }
 
+// What Strapi's upload service refuses in a file name (its isValidFilename), replaced.
+const RESERVED = /[<>:"/\\|?*\u0000-\u001f]/g;
+
+/** The start of every media-library name the importer gives a story's photos. */
+function mediaPrefix(story: Story): string {
+  return `${story.source.replace(RESERVED, '_').slice(0, 200)}-`;
+}
+
 /**
  * The media-library name of a story's photo: its file name with the start of its sha256, so the
  * same bytes are one file (a re-import or another locale finds it) and new bytes are a new file.
  */
 export function mediaName(story: Story, photo: PhotoFile): string {
-  return `${story.source}-${photo.position}.${photo.sha256.slice(0, 12)}${photo.ext}`;
+  return `${mediaPrefix(story)}${photo.position}.${photo.sha256.slice(0, 12)}${photo.ext}`;
 }
 
 /**
  * Puts each photo file into the media library through Strapi's upload service (its responsive
  * formats, its provider: local disk or S3), inside the story's transaction: the file rows commit
- * or roll back with the story; on a rollback the stored bytes are deleted too.
+ * or roll back with the story; what was stored is listed in `stored` for the caller to delete if
+ * the story rolls back. The bytes uploaded are the bytes that were checked: a file changed since
+ * (a wire drop still being written) fails the story.
  */
-export async function uploadPhotos(
-  strapi: Core.Strapi,
-  story: Story,
-  photos: PhotoFile[],
-  onRollback: (callback: () => void) => void
-): Promise<Map<number, FigurePhoto>> {
+export async function uploadPhotos(strapi: Core.Strapi, story: Story, photos: PhotoFile[], stored: StoredFiles): Promise<Map<number, FigurePhoto>> {
   const blocks = photoBlocks(story);
   const byPosition = new Map<number, FigurePhoto>();
-  const created: UploadedFile[] = [];
-  onRollback(() => {
-    void deleteStored(strapi, created);
-  });
   for (const photo of photos) {
     const block = blocks[photo.position - 1];
     const name = mediaName(story, photo);
     const existing = (await strapi.db.query(FILE_UID).findOne({ where: { name }, select: ['id'] })) as { id: number } | null;
     let id = existing?.id;
     if (id === undefined) {
-      const [file] = (await strapi
-        .plugin('upload')
-        .service('upload')
-        .upload({
-          data: { fileInfo: { name, caption: block?.caption, alternativeText: block?.caption } },
-          files: { filepath: photo.path, originalFilename: name, mimetype: photo.mime, size: photo.size },
-        })) as UploadedFile[];
-      created.push(file);
-      id = file.id;
+      const bytes = await readFile(photo.path);
+      if (createHash('sha256').update(bytes).digest('hex') !== photo.sha256) throw new Error(`${photo.path}: changed while the import ran; nothing of this story was written`);
+      const copy = await mkdtemp(join(tmpdir(), 'news-photo-'));
+      try {
+        const filepath = join(copy, `photo${photo.ext}`);
+        await writeFile(filepath, bytes);
+        const caption = block?.caption || photo.metadata.caption;
+        const [file] = (await strapi
+          .plugin('upload')
+          .service('upload')
+          .upload({
+            data: { fileInfo: { name, caption, alternativeText: caption } },
+            files: { filepath, originalFilename: name, mimetype: photo.mime, size: bytes.length },
+          })) as UploadedFile[];
+        stored.push(file);
+        id = file.id;
+      } finally {
+        await rm(copy, { recursive: true, force: true });
+      }
     }
     // As long as the figure's fields allow (a file can say more).
-    byPosition.set(photo.position, { image: id, photographer: photo.metadata.photographer?.slice(0, 255), copyright: photo.metadata.copyright?.slice(0, 500) });
+    byPosition.set(photo.position, {
+      image: id,
+      caption: photo.metadata.caption?.slice(0, 1000),
+      photographer: photo.metadata.photographer?.slice(0, 255),
+      copyright: photo.metadata.copyright?.slice(0, 500),
+    });
   }
   return byPosition;
 }
 
-async function deleteStored(strapi: Core.Strapi, files: UploadedFile[]): Promise<void> {
+/** Deletes the stored bytes (the file and its formats) of files whose rows rolled back. */
+export async function deleteStored(strapi: Core.Strapi, files: StoredFiles): Promise<void> {
   const provider = strapi.plugin('upload').provider as { delete(file: unknown): Promise<void> };
   for (const file of files) {
     for (const stored of [file, ...Object.values(file.formats ?? {})]) {
@@ -109,10 +134,12 @@ export async function draftImageIds(strapi: Core.Strapi, uid: string, documentId
  * nothing shows it any more (another locale, the published version or an editor's other article
  * may still): only files the importer made for this story, found by their name.
  */
-export async function removeUnusedImports(strapi: Core.Strapi, source: string, ids: number[]): Promise<void> {
+export async function removeUnusedImports(strapi: Core.Strapi, story: Story, ids: number[]): Promise<void> {
+  const prefix = mediaPrefix(story);
+  const imported = (name: string) => name.startsWith(prefix) && /^\d+\.[0-9a-f]{12}\.(?:jpe?g|png|webp)$/.test(name.slice(prefix.length));
   for (const id of new Set(ids)) {
     const file = (await strapi.db.query(FILE_UID).findOne({ where: { id }, populate: { related: true } })) as (UploadedFile & { name: string; related?: unknown[] }) | null;
-    if (!file || (file.related?.length ?? 0) > 0 || !file.name.startsWith(`${source}-`)) continue;
+    if (!file || (file.related?.length ?? 0) > 0 || !imported(file.name)) continue;
     await strapi.plugin('upload').service('upload').remove(file);
   }
 }
@@ -130,7 +157,8 @@ export function metadataWarnings(story: Story, photos: PhotoFile[]): string[] {
     const block = blocks[photo.position - 1];
     if (!block) continue;
     const differs = [
-      photo.metadata.caption !== undefined && comparable(photo.metadata.caption) !== comparable(block.caption) ? `caption "${photo.metadata.caption}"` : undefined,
+      // A story without a caption takes the file's: nothing to warn about.
+      photo.metadata.caption !== undefined && comparable(block.caption) !== '' && comparable(photo.metadata.caption) !== comparable(block.caption) ? `caption "${photo.metadata.caption}"` : undefined,
       photo.metadata.credit !== undefined && comparable(photo.metadata.credit) !== comparable(block.credit) ? `credit "${photo.metadata.credit}"` : undefined,
     ].filter((part) => part !== undefined);
     if (differs.length > 0) lines.push(`warning: ${photo.path}: the file's ${differs.join(' and ')} differ from the story's; the story's are kept`);

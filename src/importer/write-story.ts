@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { ARTICLE_UID, AUTHOR_UID, CREDIT_UID, FIGURE_COMPONENT, PARAGRAPH_COMPONENT, SECTION_UID } from '../articles/constants';
 import { slugify, type Figure, type Story } from '../story';
 import type { PhotoFile } from './photo-files';
-import { draftImageIds, importKey, removeUnusedImports, uploadPhotos, type FigurePhoto } from './write-photos';
+import { deleteStored, draftImageIds, importKey, removeUnusedImports, uploadPhotos, type FigurePhoto, type StoredFiles } from './write-photos';
 
 type Strapi = Core.Strapi;
 
@@ -60,7 +60,9 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
   const key = importKey(story, photos);
   // Files this import stops showing: removed once the story has committed (bytes cannot roll back).
   let replaced: number[] = [];
-  const outcome = await strapi.db.transaction(async ({ trx, onRollback }): Promise<ImportOutcome> => {
+  // Files stored for this story: their bytes are deleted if the story rolls back.
+  const stored: StoredFiles = [];
+  const outcome = await strapi.db.transaction(async ({ trx }): Promise<ImportOutcome> => {
     // Two importers (or two instances seeding at boot) never write the same story at once.
     await strapi.db.connection.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`news-import:${story.source}`]).transacting(trx);
     const articles = strapi.db.query(ARTICLE_UID);
@@ -77,7 +79,7 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
     const documents = strapi.documents(ARTICLE_UID);
 
     if (!draft) {
-      refs.photos = await uploadPhotos(strapi, story, photos, onRollback);
+      refs.photos = await uploadPhotos(strapi, story, photos, stored);
       const data = {
         ...storyData(story, refs),
         ...(options.publishAt ? { publishAt: options.publishAt } : {}),
@@ -98,7 +100,7 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
     const needsPublish = options.status === 'published' && !published;
     if (!revisedByEditor && draft.importHash === key && !needsPublish) return 'unchanged';
 
-    refs.photos = await uploadPhotos(strapi, story, photos, onRollback);
+    refs.photos = await uploadPhotos(strapi, story, photos, stored);
     const shownBefore = await draftImageIds(strapi, ARTICLE_UID, draft.documentId, options.locale);
     await documents.update({
       documentId: draft.documentId,
@@ -111,9 +113,12 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
     await recordImport(strapi, draft.documentId, options.locale, story.source, key);
     replaced = shownBefore;
     return 'updated';
+  }).catch(async (error: unknown) => {
+    await deleteStored(strapi, stored);
+    throw error;
   });
   if (replaced.length > 0) {
-    await removeUnusedImports(strapi, story.source, replaced).catch((error: Error) => strapi.log.warn(`${story.source}: could not remove a replaced photo: ${error.message}`));
+    await removeUnusedImports(strapi, story, replaced).catch((error: Error) => strapi.log.warn(`${story.source}: could not remove a replaced photo: ${error.message}`));
   }
   return outcome;
 }
@@ -144,7 +149,8 @@ function storyData(story: Story, refs: StoryRefs): Record<string, unknown> {
     position += 1;
     const photo = refs.photos?.get(position);
     return {
-      caption: f.caption,
+      // The story's caption wins; a photo block without one takes the file's.
+      caption: f.caption || (photo?.caption ?? ''),
       credit: refs.credits.get(f.credit) ?? null,
       image: photo?.image ?? null,
       photographer: photo?.photographer ?? null,

@@ -8,16 +8,44 @@ export interface PhotoMetadata {
   copyright?: string;
 }
 
-// IPTC IIM record 1, dataset 90: the coded character set of the text datasets (ESC % G: UTF-8).
-const IIM_CHARSET = Buffer.from([0x1c, 0x01, 0x5a]);
 const ESC_UTF8 = Buffer.from([0x1b, 0x25, 0x47]);
 
-/** What IIM record 1:90 declares: UTF-8, another set (ISO 8859 and the like), or nothing. */
+/** The IPTC IIM block of a JPEG: resource 0x0404 of its APP13 "Photoshop 3.0" segment. */
+function iimBlock(bytes: Buffer): Buffer | undefined {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
+  let at = 2;
+  while (at + 4 <= bytes.length && bytes[at] === 0xff) {
+    const marker = bytes[at + 1];
+    if (marker === 0xda || marker === 0xd9) return undefined; // image data: no more metadata
+    const length = bytes.readUInt16BE(at + 2);
+    const segment = bytes.subarray(at + 4, at + 2 + length);
+    if (marker === 0xed && segment.subarray(0, 14).toString('latin1') === 'Photoshop 3.0\0') {
+      let r = 14;
+      while (r + 12 <= segment.length && segment.subarray(r, r + 4).toString('latin1') === '8BIM') {
+        const id = segment.readUInt16BE(r + 4);
+        const nameLength = segment[r + 6];
+        const sizeAt = r + 6 + nameLength + 1 + ((nameLength + 1) % 2);
+        if (sizeAt + 4 > segment.length) return undefined;
+        const size = segment.readUInt32BE(sizeAt);
+        if (id === 0x0404) return segment.subarray(sizeAt + 4, sizeAt + 4 + size);
+        r = sizeAt + 4 + size + (size % 2);
+      }
+    }
+    at += 2 + length;
+  }
+  return undefined;
+}
+
+/** What IIM record 1:90 (coded character set) declares: UTF-8, another set (ISO 8859…), or nothing. */
 function declaredCharset(bytes: Buffer): 'utf8' | 'other' | undefined {
-  const at = bytes.indexOf(IIM_CHARSET);
-  if (at === -1 || at + 5 > bytes.length) return undefined;
-  const length = bytes.readUInt16BE(at + 3);
-  return bytes.subarray(at + 5, at + 5 + length).equals(ESC_UTF8) ? 'utf8' : 'other';
+  const iim = iimBlock(bytes);
+  if (!iim) return undefined;
+  for (let at = 0; at + 5 <= iim.length && iim[at] === 0x1c; ) {
+    const length = iim.readUInt16BE(at + 3);
+    if (iim[at + 1] === 1 && iim[at + 2] === 90) return iim.subarray(at + 5, at + 5 + length).equals(ESC_UTF8) ? 'utf8' : 'other';
+    at += 5 + length;
+  }
+  return undefined;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -51,15 +79,37 @@ export function decodeIptcText(raw: string, declared: 'utf8' | 'other' | undefin
   }
 }
 
-/** A text value from XMP or IPTC: a string, a language alternative (`{ lang, value }`), or a list of either. */
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** XML character references and the five predefined entities, which exifr leaves in XMP text. */
+function decodeXml(value: string): string {
+  return value.replace(/&(?:#x([0-9a-f]+)|#(\d+)|(amp|lt|gt|quot|apos));/gi, (whole, hex: string | undefined, decimal: string | undefined, name: string | undefined) => {
+    if (name) return ENTITIES[name.toLowerCase()] ?? whole;
+    const code = hex ? parseInt(hex, 16) : Number(decimal);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
+/**
+ * A text value: a string, a language alternative (`{ lang, value }`: the `x-default` one, else the
+ * first), or a list (a photographer's several names, joined).
+ */
 function text(value: unknown): string | undefined {
   if (typeof value === 'string' || typeof value === 'number') return clean(String(value));
   if (Array.isArray(value)) {
+    const alternatives = value.filter((v): v is { lang: string; value: unknown } => Boolean(v) && typeof v === 'object' && 'lang' in v && 'value' in v);
+    if (alternatives.length > 0) return text((alternatives.find((v) => v.lang === 'x-default') ?? alternatives[0]).value);
     const parts = value.map(text).filter((part): part is string => part !== undefined);
     return parts.length > 0 ? clean(parts.join(', ')) : undefined;
   }
   if (value && typeof value === 'object' && 'value' in value) return text((value as { value: unknown }).value);
   return undefined;
+}
+
+/** An XMP text value, its XML escapes decoded. */
+function xmpText(value: unknown): string | undefined {
+  const found = text(value);
+  return found === undefined ? undefined : clean(decodeXml(found));
 }
 
 function clean(value: string): string | undefined {
@@ -89,10 +139,10 @@ export async function readPhotoMetadata(bytes: Buffer): Promise<PhotoMetadata> {
     return text(decoded);
   };
   const metadata: PhotoMetadata = {
-    caption: text(parsed.dc?.description) ?? iptc('Caption'),
-    credit: text(parsed.photoshop?.Credit) ?? iptc('Credit'),
-    photographer: iptc('Byline') ?? text(parsed.dc?.creator),
-    copyright: text(parsed.dc?.rights) ?? iptc('CopyrightNotice'),
+    caption: xmpText(parsed.dc?.description) ?? iptc('Caption'),
+    credit: xmpText(parsed.photoshop?.Credit) ?? iptc('Credit'),
+    photographer: iptc('Byline') ?? xmpText(parsed.dc?.creator),
+    copyright: xmpText(parsed.dc?.rights) ?? iptc('CopyrightNotice'),
   };
   return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined)) as PhotoMetadata;
 }

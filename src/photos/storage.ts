@@ -23,7 +23,8 @@ export function uploadConfig(env: Env): Record<string, unknown> {
           : {}),
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
-        params: { Bucket: env.S3_BUCKET },
+        // ACL present but undefined: the provider then sends none (absent, it would send public-read).
+        params: { Bucket: env.S3_BUCKET, ACL: env.S3_ACL },
       },
     },
     actionOptions: { upload: {}, uploadStream: {}, delete: {} },
@@ -35,6 +36,11 @@ export function mediaOrigins(env: Env): string[] {
   if (!env.S3_BUCKET) return [];
   const origins = new Set<string>();
   for (const url of [env.S3_PUBLIC_URL, env.S3_ENDPOINT]) if (url) origins.add(new URL(url).origin);
+  // Without path-style addressing the SDK puts the bucket in the host name.
+  if (env.S3_ENDPOINT && !env.S3_FORCE_PATH_STYLE) {
+    const endpoint = new URL(env.S3_ENDPOINT);
+    origins.add(`${endpoint.protocol}//${env.S3_BUCKET}.${endpoint.host}`);
+  }
   if (!env.S3_ENDPOINT && !env.S3_PUBLIC_URL) origins.add(`https://${env.S3_BUCKET}.s3.${env.S3_REGION}.amazonaws.com`);
   return [...origins];
 }

@@ -77,6 +77,7 @@ export function removeEmbeddedCluster(dataDir: string): void {
   for (const path of [dataDir, relocated(dataDir)]) {
     rmSync(path, { recursive: true, force: true });
     rmSync(passwordFile(path), { force: true });
+    rmSync(ownerFile(path), { force: true });
   }
 }
 
@@ -97,9 +98,19 @@ async function start(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const shared = await runningCluster(dataDir, options.database, log);
   if (shared) return shared;
   await stopLeftoverServer(dataDir, log);
-  const password = existsSync(join(dataDir, 'PG_VERSION')) ? storedPassword(dataDir) : await initialise(bin, dataDir, account);
-  const port = options.port ?? (await freePort());
-  const server = await run(bin, dataDir, port, password, account, options.settings ?? {});
+  // Claimed before the server starts: a second launcher meanwhile waits for it instead of stopping it.
+  claim(dataDir);
+  let server: Awaited<ReturnType<typeof run>>;
+  let password: string;
+  let port: number;
+  try {
+    password = existsSync(join(dataDir, 'PG_VERSION')) ? storedPassword(dataDir) : await initialise(bin, dataDir, account);
+    port = options.port ?? (await freePort());
+    server = await run(bin, dataDir, port, password, account, options.settings ?? {});
+  } catch (error) {
+    release(dataDir);
+    throw error;
+  }
 
   let stopped = false;
   const stop = async () => {
@@ -107,6 +118,7 @@ async function start(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
     stopped = true;
     process.off('exit', killOnExit);
     await server.stop();
+    release(dataDir);
   };
   // Last resort when this process exits without stopping the server (an uncaught error).
   const killOnExit = () => {
@@ -114,57 +126,112 @@ async function start(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   };
   process.on('exit', killOnExit);
 
-  const url = (database: string) => clusterUrl(password, port, database);
   try {
-    const client = new Client({ connectionString: url('postgres') });
-    await client.connect();
-    try {
-      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
-      if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${quoteIdentifier(options.database)}`);
-    } finally {
-      await client.end();
-    }
+    await ensureDatabase(clusterUrl(password, port, 'postgres'), options.database);
   } catch (error) {
     await stop();
     throw error;
   }
-  writeFileSync(ownerFile(dataDir), `${process.pid}\n`);
-  return { url: url(options.database), port, dataDir, stop };
+  return { url: clusterUrl(password, port, options.database), port, dataDir, stop };
+}
+
+/** Creates the database if it is missing (two launchers creating it at once is fine). */
+async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${quoteIdentifier(database)}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // duplicate_database: another launcher made it
+      });
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 function clusterUrl(password: string, port: number, database: string): string {
   return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
 }
 
-/** The launcher process that started the cluster's server (it stops it when it ends). */
+/** The launcher process that runs the cluster's server (it stops it when it ends): `<pid> <start time>`. */
 function ownerFile(dataDir: string): string {
   return `${dataDir}.owner`;
 }
 
-/**
- * The cluster's server when a live launcher runs it: a second command (an import while the demo
- * runs) uses it and leaves it running for its owner. A server whose launcher is gone is a leftover
- * (stopped and started afresh by the caller).
- */
-async function runningCluster(dataDir: string, database: string, log: (line: string) => void): Promise<EmbeddedDatabase | undefined> {
-  const pidFile = join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile) || !existsSync(ownerFile(dataDir))) return undefined;
-  const lines = readFileSync(pidFile, 'utf8').split('\n');
-  const [serverPid, port, owner] = [Number(lines[0]), Number(lines[3]), Number(readFileSync(ownerFile(dataDir), 'utf8').trim())];
-  if (![serverPid, port, owner].every((n) => Number.isInteger(n) && n > 0) || owner === process.pid || !isAlive(serverPid) || !isAlive(owner)) return undefined;
-  const password = storedPassword(dataDir);
-  const client = new Client({ connectionString: clusterUrl(password, port, 'postgres') });
+interface Owner {
+  pid: number;
+  started?: string;
+}
+
+/** When a process started (Linux: /proc/<pid>/stat field 22), to tell a reused PID from its first holder. */
+function processStarted(pid: number): string | undefined {
   try {
-    await client.connect();
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${quoteIdentifier(database)}`);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
     return undefined;
-  } finally {
-    await client.end().catch(() => undefined);
   }
-  log(`using the embedded PostgreSQL that process ${owner} runs (127.0.0.1:${port}); it keeps running`);
-  return { url: clusterUrl(password, port, database), port, dataDir, shared: true, stop: async () => undefined };
+}
+
+function claim(dataDir: string): void {
+  mkdirSync(dirname(dataDir), { recursive: true });
+  writeFileSync(ownerFile(dataDir), `${process.pid} ${processStarted(process.pid) ?? ''}\n`);
+}
+
+function release(dataDir: string): void {
+  const owner = readOwner(dataDir);
+  if (owner?.pid === process.pid) rmSync(ownerFile(dataDir), { force: true });
+}
+
+function readOwner(dataDir: string): Owner | undefined {
+  try {
+    const [pid, started] = readFileSync(ownerFile(dataDir), 'utf8').trim().split(/\s+/);
+    const owner = { pid: Number(pid), started: started || undefined };
+    return Number.isInteger(owner.pid) && owner.pid > 0 ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerAlive(owner: Owner): boolean {
+  if (!isAlive(owner.pid)) return false;
+  const now = processStarted(owner.pid);
+  return owner.started === undefined || now === undefined || now === owner.started;
+}
+
+/**
+ * The cluster's server when a live launcher runs it: a second command (an import while the demo
+ * runs) uses it and leaves it running for its owner, waiting for it if it is still starting. A
+ * server whose launcher is gone is a leftover (stopped and started afresh by the caller); a live
+ * launcher's server is never stopped from here.
+ */
+async function runningCluster(dataDir: string, database: string, log: (line: string) => void): Promise<EmbeddedDatabase | undefined> {
+  const owner = readOwner(dataDir);
+  if (!owner || owner.pid === process.pid || !ownerAlive(owner)) return undefined;
+  const deadline = Date.now() + 60_000;
+  let waited = false;
+  for (;;) {
+    const port = Number(existsSync(join(dataDir, 'postmaster.pid')) ? readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[3] : NaN);
+    if (Number.isInteger(port) && port > 0) {
+      const password = storedPassword(dataDir);
+      try {
+        await ensureDatabase(clusterUrl(password, port, 'postgres'), database);
+        log(`using the embedded PostgreSQL that process ${owner.pid} runs (127.0.0.1:${port}); it keeps running`);
+        return { url: clusterUrl(password, port, database), port, dataDir, shared: true, stop: async () => undefined };
+      } catch {
+        // Still starting: wait below.
+      }
+    }
+    if (!ownerAlive(owner)) return undefined;
+    if (Date.now() > deadline) {
+      throw new EmbeddedPostgresError(`the embedded PostgreSQL that process ${owner.pid} runs does not answer; stop that process or wait for it, or ${HINT}`);
+    }
+    if (!waited) log(`waiting for the embedded PostgreSQL that process ${owner.pid} is starting`);
+    waited = true;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+  }
 }
 
 /** The platform's binaries package, found the way Node finds a dependency (up from `root`). */

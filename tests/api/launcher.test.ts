@@ -100,60 +100,75 @@ describe('run by root from a folder only root can enter (mode 700)', () => {
     expect(again.stdout).toMatch(/unchanged 1/);
   });
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s to the launcher: the server drains and stops, then the embedded database; the launcher exits 0', async (signal) => {
+  /** `npm run demo` in the private clone, on a free port: its output so far, its exit, its health. */
+  const startDemo = async () => {
     const port = String(await freePort());
     const child = spawn(process.execPath, [join(project, 'scripts', 'cli.js'), 'demo'], {
       cwd: project,
       env: { ...process.env, DATABASE_URL: undefined, NEWS_SKIP_BUILD: 'true', SERVE_ADMIN_PANEL: 'false', HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    for (let i = 0; i < 240 && !(await fetch(`http://127.0.0.1:${port}/_health`).then((r) => r.ok, () => false)); i += 1) await new Promise((r) => setTimeout(r, 250));
-    const postgres = /listening on 127\.0\.0\.1:(\d+)/.exec(output)?.[1];
+    const demo = {
+      child,
+      port,
+      output: '',
+      exited: new Promise<number | null>((resolve) => child.on('exit', resolve)),
+      healthy: () => fetch(`http://127.0.0.1:${port}/_health`).then((r) => r.ok, () => false),
+      async untilHealthy() {
+        for (let i = 0; i < 240 && !(await demo.healthy()); i += 1) await new Promise((r) => setTimeout(r, 250));
+        return demo.healthy();
+      },
+    };
+    child.stdout.on('data', (chunk: Buffer) => (demo.output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (demo.output += chunk.toString()));
+    return demo;
+  };
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s to the launcher: the server drains and stops, then the embedded database; the launcher exits 0', async (signal) => {
+    const demo = await startDemo();
+    await demo.untilHealthy();
+    const postgres = /listening on 127\.0\.0\.1:(\d+)/.exec(demo.output)?.[1];
     expect(postgres).toBeDefined();
-    child.kill(signal);
-    expect(await exited).toBe(0);
-    expect(output).toMatch(new RegExp(`${signal}: draining`));
-    expect(output).toMatch(/embedded PostgreSQL stopped/);
+    demo.child.kill(signal);
+    expect(await demo.exited).toBe(0);
+    expect(demo.output).toMatch(new RegExp(`${signal}: draining`));
+    expect(demo.output).toMatch(/embedded PostgreSQL stopped/);
     // Nothing left listening: neither the server nor the database.
-    await expect(fetch(`http://127.0.0.1:${port}/_health`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${demo.port}/_health`)).rejects.toThrow();
     const probe = new Client({ host: '127.0.0.1', port: Number(postgres), user: 'postgres', connectionTimeoutMillis: 1000 });
     await expect(probe.connect()).rejects.toThrow();
   });
 
   it('a second command while the demo runs (an import) shares its embedded database and leaves it running', async () => {
-    const port = String(await freePort());
-    const demo = spawn(process.execPath, [join(project, 'scripts', 'cli.js'), 'demo'], {
-      cwd: project,
-      env: { ...process.env, DATABASE_URL: undefined, NEWS_SKIP_BUILD: 'true', SERVE_ADMIN_PANEL: 'false', HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => demo.on('exit', resolve));
-    const healthy = () => fetch(`http://127.0.0.1:${port}/_health`).then((r) => r.ok, () => false);
-    for (let i = 0; i < 240 && !(await healthy()); i += 1) await new Promise((r) => setTimeout(r, 250));
-    expect(await healthy()).toBe(true);
+    const demo = await startDemo();
+    expect(await demo.untilHealthy()).toBe(true);
 
     const seed = await asNewcomer();
     expect(seed.code).toBe(0);
-    expect(seed.stderr).toMatch(new RegExp(`using the embedded PostgreSQL that process ${demo.pid} runs`));
+    expect(seed.stderr).toMatch(new RegExp(`using the embedded PostgreSQL that process ${demo.child.pid} runs`));
     expect(seed.stderr).not.toMatch(/embedded PostgreSQL stopped/);
     expect(seed.stdout).toMatch(/unchanged 1/);
     // The demo's database is still there: it serves the story, and writes (a purge needs its link).
-    expect(await healthy()).toBe(true);
-    const list = await fetch(`http://127.0.0.1:${port}/api/articles`);
+    expect(await demo.healthy()).toBe(true);
+    const list = await fetch(`http://127.0.0.1:${demo.port}/api/articles`);
     expect(list.status).toBe(200);
     expect(((await list.json()) as { data: unknown[] }).data).toHaveLength(1);
-    expect(output).not.toMatch(/ECONNREFUSED|lost its PostgreSQL link/);
+    expect(demo.output).not.toMatch(/ECONNREFUSED|lost its PostgreSQL link/);
 
-    demo.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(output).toMatch(/embedded PostgreSQL stopped/);
+    demo.child.kill('SIGTERM');
+    expect(await demo.exited).toBe(0);
+    expect(demo.output).toMatch(/embedded PostgreSQL stopped/);
+  });
+
+  it('the demo and an import started at the same moment: one starts the embedded database, the other shares it; neither stops it under the other', async () => {
+    const demo = await startDemo();
+    const seed = await asNewcomer();
+    expect(seed.code).toBe(0);
+    expect(await demo.untilHealthy()).toBe(true);
+    expect(`${seed.stderr}\n${demo.output}`).toMatch(/using the embedded PostgreSQL that process \d+ runs/);
+    expect((await fetch(`http://127.0.0.1:${demo.port}/api/articles`)).status).toBe(200);
+    demo.child.kill('SIGTERM');
+    expect(await demo.exited).toBe(0);
   });
 
   it('a start-up failure of the embedded database is one line saying what to do, never a stack trace', async () => {

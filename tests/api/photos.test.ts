@@ -186,6 +186,21 @@ describe('importing a story with its photo files', () => {
   });
 });
 
+describe('a photo block without a caption', () => {
+  it("takes the file's caption (and alt text), with no warning", async () => {
+    const folder = join(dir, 'nocaption');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'quiet.txt'), 'A quiet harbor\n\nCredit: AP\n\nBoats rest at anchor.\n');
+    writeFileSync(join(folder, 'quiet-1.jpg'), await jpegWith([xmpSegment({ description: 'Boats at anchor in the morning fog' })], { width: 600, height: 400 }));
+    const result = await runCli(['import', folder], cliEnv());
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toMatch(/^warning:/m);
+    const quiet = await article('a-quiet-harbor');
+    expect(quiet.lead).toMatchObject({ caption: 'Boats at anchor in the morning fog', credit: { name: 'AP' }, image: { alternativeText: 'Boats at anchor in the morning fog' } });
+    expect(await (await get('/news/a-quiet-harbor')).text()).toContain('alt="Boats at anchor in the morning fog"');
+  });
+});
+
 describe('bad images: exit 1, one line per problem naming the file, nothing written', () => {
   it('refuses not-an-image, truncated, too large, a decompression bomb and a name that matches no block', async () => {
     const bad = join(dir, 'bad');

@@ -58,7 +58,7 @@ describe('inspectPhotoFile', () => {
 describe('matchPhotoFiles', () => {
   it('<base>-<n> by photo block; a number past the blocks is an error; `abc-2-1.jpg` is the photo of `abc-2`, not of `abc`', async () => {
     const folder = mkdtempSync(join(dir, 'match-'));
-    for (const name of ['abc-1.jpg', 'abc-2.JPEG', 'abc-3.png', 'abc-2-1.jpg', 'notes.txt.jpg']) writeFileSync(join(folder, name), 'x');
+    for (const name of ['abc-1.jpg', 'abc-2.JPEG', 'abc-3.png', 'abc-2-1.jpg', 'notes.txt.jpg', 'ABC-1.jpg']) writeFileSync(join(folder, name), 'x');
     const entries = [
       { file: join(folder, 'abc.txt'), story: story(TWO_PHOTOS, 'abc.txt') },
       { file: join(folder, 'abc-2.txt'), story: story(ONE_PHOTO, 'abc-2.txt') },
@@ -73,5 +73,7 @@ describe('matchPhotoFiles', () => {
     // A folder given whole: an image that is no story's is an error too.
     const whole = await matchPhotoFiles(entries, new Set([folder]));
     expect(whole.errors).toContain(`${join(folder, 'notes.txt.jpg')}: matches no story's photo block (name photos <story>-<n>.jpg)`);
+    // Names are case-sensitive: ABC-1.jpg is not abc's.
+    expect(whole.errors).toContain(`${join(folder, 'ABC-1.jpg')}: matches no story's photo block (name photos <story>-<n>.jpg)`);
   });
 });

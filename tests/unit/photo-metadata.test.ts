@@ -30,6 +30,27 @@ describe('photo metadata (IPTC IIM and XMP)', () => {
     expect(await readPhotoMetadata(xmpOnly)).toEqual({ photographer: 'Jörg Émile' });
   });
 
+  it('XMP: escapes decoded; of several languages the x-default', async () => {
+    const jpeg = await jpegWith([xmpSegment({ description: 'Smith & Jones <at> the été', rights: '© A & B' })]);
+    expect(await readPhotoMetadata(jpeg)).toEqual({ caption: 'Smith & Jones <at> the été', copyright: '© A & B' });
+    const languages = (await jpegWith([xmpSegment({ description: 'Default' })])).toString('latin1').replace(
+      '<rdf:li xml:lang="x-default">Default</rdf:li>',
+      '<rdf:li xml:lang="fr">Français</rdf:li><rdf:li xml:lang="x-default">Default</rdf:li>'
+    );
+    // The XMP segment grew: its length field is rewritten.
+    const bytes = Buffer.from(languages, 'latin1');
+    const at = bytes.indexOf(Buffer.from('http://ns.adobe.com/xap/1.0/'));
+    bytes.writeUInt16BE(bytes.indexOf(Buffer.from('</x:xmpmeta>')) + '</x:xmpmeta>'.length - (at - 2), at - 2);
+    expect((await readPhotoMetadata(bytes)).caption).toBe('Default');
+  });
+
+  it('the IIM character set is read from the IPTC block only: the same bytes elsewhere in the file change nothing', async () => {
+    // A comment segment holding 1:90-like bytes (as compressed data or a thumbnail may by chance).
+    const decoy = Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x0a]), Buffer.from([0x1c, 0x01, 0x5a, 0x00, 0x03, 0x1b, 0x2d, 0x41])]);
+    const jpeg = await jpegWith([decoy, iptcSegment([[IIM.byline, Buffer.from('José', 'utf8').toString('latin1')]], 'latin1')]);
+    expect((await readPhotoMetadata(jpeg)).photographer).toBe('José');
+  });
+
   it('a file without metadata, or not an image, yields nothing', async () => {
     expect(await readPhotoMetadata(await jpegWith([]))).toEqual({});
     expect(await readPhotoMetadata(Buffer.from('not an image'))).toEqual({});
