@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { adminClient, createDatabase, dropDatabase, runCli, startInstance, startPostgres, waitFor, type Instance } from '../../scripts/lib/instances';
 import { removeEmbeddedCluster } from '../../src/runtime/embedded-postgres';
+import { sql } from '../helpers/database';
 
 /**
  * Scheduled publishing on several instances (pg-boss in the shared PostgreSQL): on time, exactly
@@ -32,18 +33,8 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((i) => i.stop('SIGTERM', 20_000)));
 });
 
-async function query<T>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
 const publishRevisions = async (url: string, documentId: string) =>
-  Number((await query<{ n: string }>(url, `SELECT count(*) AS n FROM article_revisions WHERE article_document_id = $1 AND kind = 'publish'`, [documentId]))[0].n);
+  Number((await sql<{ n: string }>(url, `SELECT count(*) AS n FROM article_revisions WHERE article_document_id = $1 AND kind = 'publish'`, [documentId]))[0].n);
 const isPublished = async (base: string, documentId: string) => (await fetch(`${base}/api/articles/${documentId}`)).status === 200;
 
 /** A draft made through the admin of `base`, then saved with a publishAt. */
@@ -106,7 +97,7 @@ describe('two instances, one database', () => {
     const blocked = await waitFor(
       async () =>
         (
-          await query<{ application_name: string }>(
+          await sql<{ application_name: string }>(
             databaseUrl,
             `SELECT application_name FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%article_schedules%' AND application_name LIKE 'news:%'`
           )
@@ -158,7 +149,7 @@ describe('two instances, one database', () => {
     const b = await instance({ DATABASE_URL: databaseUrl });
     const imported = await runCli(['import', '--publish-at', local, join(dir, 'sched_local.txt')], { DATABASE_URL: databaseUrl, TZ: ZONE });
     expect([imported.code, imported.output]).toEqual([0, expect.stringContaining(`scheduled: drafts published at ${due.toISOString()}`)]);
-    const documentId = (await query<{ document_id: string }>(databaseUrl, `SELECT document_id FROM articles WHERE import_source = 'sched_local'`))[0].document_id;
+    const documentId = (await sql<{ document_id: string }>(databaseUrl, `SELECT document_id FROM articles WHERE import_source = 'sched_local'`))[0].document_id;
     expect(await isPublished(b.baseUrl, documentId)).toBe(false);
     const seen = await waitFor(async () => ((await isPublished(b.baseUrl, documentId)) ? Date.now() : undefined), 30_000, 'the publish');
     expect(seen - due.getTime()).toBeLessThan(2000);
