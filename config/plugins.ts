@@ -2,6 +2,8 @@ import { LOCALES } from '../src/bootstrap/locales';
 import { readEnv } from '../src/env';
 import { costPlugin } from '../src/graphql/cost';
 import { maxFieldsRule } from '../src/graphql/limits';
+import { readModelPlugin } from '../src/graphql/read-model';
+import { servesFromReadModel } from '../src/read-model/serving';
 import { uploadConfig } from '../src/photos/storage';
 
 const DEFAULT_LIMIT = 25;
@@ -39,6 +41,8 @@ export default () => {
             localizationFanOut: LOCALES.length - 1,
             listEstimate: DEFAULT_LIMIT,
           }),
+          // After the checks above: the article query answered from the read model.
+          readModelPlugin({ enabled: servesFromReadModel, defaultLimit: DEFAULT_LIMIT }),
         ],
       },
     },

@@ -71,6 +71,9 @@ export const EnvSchema = z.object({
   // Caching and the invalidation bus
   REDIS_URL: z.string().regex(/^rediss?:\/\/.+/, 'must be a URL like redis://127.0.0.1:6379').optional(),
   CACHE_ENABLED: boolString.default('true'),
+  // Public reads of whole articles (by slug, by id, lists, the GraphQL article query) come from
+  // the read model; false sends every one through Strapi's core controller and resolvers.
+  READ_MODEL_SERVE: boolString.default('true'),
   CACHE_MAX_ENTRIES: int(1, 10_000_000).default(5000),
   CACHE_MAX_BYTES: int(1024, Number.MAX_SAFE_INTEGER).default(128 * 1024 * 1024),
   // The longest an answer is served from this process's cache: a purge that never arrived

@@ -20,6 +20,22 @@ onAnyInvalidation(() => {
 });
 
 /**
+ * A list's total, remembered under `key` until any article or credit changes (here or on another
+ * instance) and for CACHE_TTL at most: `count` runs when it is not known.
+ */
+export async function rememberTotal(key: string, count: () => Promise<number>): Promise<number> {
+  const known = counts.get(key);
+  if (known !== undefined && Date.now() < known.expiresAt) return known.total;
+  const started = generation;
+  const total = await count();
+  if (started === generation) {
+    if (counts.size >= MAX_ENTRIES) counts.clear();
+    counts.set(key, { total, expiresAt: Date.now() + TTL_MS });
+  }
+  return total;
+}
+
+/**
  * List totals without a full count per request: a published list's `total` counts every
  * matching row (O(articles) at 100,000 of them). Totals are remembered per query until any
  * article or credit changes here or on another instance (the same purge as the response cache),
@@ -32,17 +48,14 @@ export function countMemo(strapi: Core.Strapi): Middleware {
     if (params.status !== 'published') return next();
     // A public count sees published relations only (the query guard): not the admin's count.
     const key = `${publishedOnly(strapi)} ${JSON.stringify(ctx.params)}`;
-    const known = counts.get(key);
-    if (known !== undefined && Date.now() < known.expiresAt) {
-      currentReadTags()?.add(ARTICLE_LIST_TAG); // what the count would have recorded
-      return known.total;
-    }
-    const started = generation;
-    const result = await next();
-    if (typeof result === 'number' && started === generation) {
-      if (counts.size >= MAX_ENTRIES) counts.clear();
-      counts.set(key, { total: result, expiresAt: Date.now() + TTL_MS });
-    }
-    return result;
+    let counted = false;
+    const total = await rememberTotal(key, async () => {
+      counted = true;
+      const result = await next();
+      if (typeof result !== 'number') throw new Error('count did not answer a number');
+      return result;
+    });
+    if (!counted) currentReadTags()?.add(ARTICLE_LIST_TAG); // what the count would have recorded
+    return total;
   };
 }

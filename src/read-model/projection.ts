@@ -74,29 +74,54 @@ export async function refreshArticle(strapi: Core.Strapi, documentId: string, lo
   // Locales that no longer have a row of this document at all (deleted) lose theirs too.
   if (!locale) await table().where({ document_id: documentId }).whereNotIn('locale', [...new Set(locales)]).delete();
   for (const code of new Set(locales)) {
-    const read = new ReadTags();
-    const article = await recordReads(read, () =>
-      strapi.documents(ARTICLE_UID).findOne({ documentId, locale: code, status: 'published', populate: ARTICLE_POPULATE } as never)
-    );
-    if (!article) {
+    const row = await buildRow(strapi, documentId, code);
+    if (!row) {
       await table().where({ document_id: documentId, locale: code }).delete();
       continue;
     }
-    const sanitized = await strapi.contentAPI.sanitize.output(article, strapi.contentType(ARTICLE_UID), { auth: await anonymousAuth(strapi) });
-    const json = JSON.stringify(sanitized);
     await table()
       .insert({
         document_id: documentId,
         locale: code,
-        slug: (article as { slug?: string }).slug ?? null,
-        json,
-        tags: read.list(),
-        unpublish_at: (article as { unpublishAt?: string | null }).unpublishAt ?? null,
+        slug: row.slug,
+        json: row.json,
+        tags: row.tags,
+        unpublish_at: row.unpublishAt,
         updated_at: new Date(),
       })
       .onConflict(['document_id', 'locale'])
       .merge();
   }
+}
+
+export interface ReadModelRow {
+  json: string;
+  tags: string[];
+  unpublishAt: Date | null;
+}
+
+/**
+ * One published article as the public REST API shows it (sanitized for the Public role), with
+ * the tags of every document read to build it; undefined when it has no published version.
+ */
+export async function buildRow(
+  strapi: Core.Strapi,
+  documentId: string,
+  locale: string
+): Promise<(ReadModelRow & { slug: string | null }) | undefined> {
+  const read = new ReadTags();
+  const article = await recordReads(read, () =>
+    strapi.documents(ARTICLE_UID).findOne({ documentId, locale, status: 'published', populate: ARTICLE_POPULATE } as never)
+  );
+  if (!article) return undefined;
+  const sanitized = await strapi.contentAPI.sanitize.output(article, strapi.contentType(ARTICLE_UID), { auth: await anonymousAuth(strapi) });
+  const unpublishAt = (article as { unpublishAt?: string | null }).unpublishAt;
+  return {
+    json: JSON.stringify(sanitized),
+    tags: read.list(),
+    slug: (article as { slug?: string }).slug ?? null,
+    unpublishAt: unpublishAt ? new Date(unpublishAt) : null,
+  };
 }
 
 /** The rows built from any of these documents (say, every article showing a renamed credit). */
@@ -156,7 +181,7 @@ export async function readArticle(
   strapi: Core.Strapi,
   where: { slug: string } | { documentId: string },
   locale: string
-): Promise<{ json: string; tags: string[]; unpublishAt: Date | null } | undefined> {
+): Promise<ReadModelRow | undefined> {
   const row = (await strapi.db
     .connection(READ_MODEL_TABLE)
     .select('json', 'tags', 'unpublish_at')
@@ -164,4 +189,32 @@ export async function readArticle(
     .andWhere((q) => q.whereNull('unpublish_at').orWhere('unpublish_at', '>', new Date()))
     .first()) as { json: string; tags: string[]; unpublish_at: Date | null } | undefined;
   return row && { json: row.json, tags: row.tags, unpublishAt: row.unpublish_at };
+}
+
+/**
+ * The rows of several articles of one locale, in one query, by documentId. An article without a
+ * row (dropped by a wide change and not yet rebuilt) is built as the row would be, without
+ * writing it; one no longer published is left out.
+ */
+export async function readArticles(strapi: Core.Strapi, documentIds: string[], locale: string): Promise<Map<string, ReadModelRow>> {
+  const found = new Map<string, ReadModelRow>();
+  if (documentIds.length === 0) return found;
+  const rows = (await strapi.db
+    .connection(READ_MODEL_TABLE)
+    .select('document_id', 'json', 'tags', 'unpublish_at')
+    .where({ locale })
+    .whereIn('document_id', documentIds)
+    .andWhere((q) => q.whereNull('unpublish_at').orWhere('unpublish_at', '>', new Date()))) as Array<{
+    document_id: string;
+    json: string;
+    tags: string[];
+    unpublish_at: Date | null;
+  }>;
+  for (const row of rows) found.set(row.document_id, { json: row.json, tags: row.tags, unpublishAt: row.unpublish_at });
+  for (const documentId of documentIds) {
+    if (found.has(documentId)) continue;
+    const built = await buildRow(strapi, documentId, locale);
+    if (built) found.set(documentId, built);
+  }
+  return found;
 }

@@ -5,7 +5,9 @@ import { LocaleCode } from '../../../bootstrap/locales';
 import { hasShapeHeader } from '../../../cache/policy';
 import { listTag } from '../../../public-view/models';
 import { currentReadTags } from '../../../public-view/scope';
-import { readArticle } from '../../../read-model/projection';
+import { defaultLocale, planList, readList, withLeadingKeys } from '../../../read-model/lists';
+import { servesFromReadModel } from '../../../read-model/serving';
+import { readArticle, readArticles, type ReadModelRow } from '../../../read-model/projection';
 
 const ARTICLE_LIST_TAG = listTag('article');
 
@@ -19,12 +21,16 @@ interface RouteContext {
 }
 
 
+/** Credentials or a header that changes the response's shape: the core path answers. */
+function plainRequest(ctx: RouteContext): boolean {
+  if (ctx.request.headers.authorization !== undefined || hasShapeHeader(ctx.request.headers)) return false;
+  return ctx.query.locale === undefined || LocaleCode.safeParse(ctx.query.locale).success;
+}
+
 /** The requests the read model answers as the core controller would: one article by slug or id. */
 function readModelQuery(ctx: RouteContext, list: boolean): { slug: string } | { documentId: string } | null {
-  // Credentials or a header that changes the response's shape: the core path answers.
-  if (ctx.request.headers.authorization !== undefined || hasShapeHeader(ctx.request.headers)) return null;
+  if (!plainRequest(ctx)) return null;
   const keys = Object.keys(ctx.query).filter((key) => key !== 'locale');
-  if (ctx.query.locale !== undefined && !LocaleCode.safeParse(ctx.query.locale).success) return null;
   if (!list) return keys.length === 0 && ctx.params.id ? { documentId: ctx.params.id } : null;
   if (keys.length !== 1 || keys[0] !== 'filters') return null;
   const filters = ctx.query.filters as Record<string, unknown> | undefined;
@@ -32,6 +38,34 @@ function readModelQuery(ctx: RouteContext, list: boolean): { slug: string } | { 
   if (!filters || Object.keys(filters).length !== 1 || typeof slug !== 'string') return null;
   if (Object.keys(filters.slug as object).length !== 1) return null;
   return { slug };
+}
+
+/** A list's parameters that leave each item whole: which items, in which order, how many. */
+const LIST_KEYS = new Set(['locale', 'filters', 'pagination', 'sort']);
+
+/** A list of whole articles, which the core controller selects and the read model fills. */
+function wholeArticleList(ctx: RouteContext): boolean {
+  return plainRequest(ctx) && Object.keys(ctx.query).every((key) => LIST_KEYS.has(key));
+}
+
+interface ListBody {
+  data: Array<{ documentId?: unknown; locale?: unknown }>;
+  meta: unknown;
+}
+
+const isListBody = (body: unknown): body is ListBody =>
+  typeof body === 'object' && body !== null && Array.isArray((body as ListBody).data) && 'meta' in body;
+
+const SELECTED = ['documentId', 'locale'];
+
+/** Records what the rows were built from, so a cached answer is purged (or expires) with them. */
+function recordRows(rows: Iterable<ReadModelRow>): void {
+  const read = currentReadTags();
+  if (!read) return;
+  for (const row of rows) {
+    read.addAll(row.tags);
+    if (row.unpublishAt) read.expireAt(new Date(row.unpublishAt).getTime());
+  }
 }
 
 /**
@@ -43,16 +77,16 @@ export default (config: { list?: boolean } | undefined, { strapi }: { strapi: Co
   const list = config?.list === true;
   return async (ctx: RouteContext, next: () => Promise<void>) => {
     checkListQuery(ctx.query);
-    const fromReadModel = readModelQuery(ctx, list);
+    const serve = servesFromReadModel();
+    const fromReadModel = serve ? readModelQuery(ctx, list) : null;
     if (fromReadModel) {
-      const locale = typeof ctx.query.locale === 'string' ? ctx.query.locale : 'en';
+      const locale = typeof ctx.query.locale === 'string' ? ctx.query.locale : await defaultLocale(strapi);
       const row = await readArticle(strapi, fromReadModel, locale);
       if (row) {
         const { json } = row;
         // What the row was built from; a list by slug could also gain another article.
         const read = currentReadTags();
-        read?.addAll(row.tags);
-        if (row.unpublishAt) read?.expireAt(new Date(row.unpublishAt).getTime());
+        recordRows([row]);
         if (list) read?.add(ARTICLE_LIST_TAG);
         ctx.status = 200;
         ctx.type = 'application/json';
@@ -62,8 +96,44 @@ export default (config: { list?: boolean } | undefined, { strapi }: { strapi: Co
         return;
       }
     }
-    ctx.query.populate = narrowPopulate(ctx.query.populate);
+    if (serve && list && ctx.query.sort === undefined && plainRequest(ctx)) {
+      // The front page's lists: one query for the page's rows.
+      const plan = planList(ctx.query);
+      if (plan) {
+        const answer = await readList(strapi, plan);
+        recordRows(answer.rows);
+        currentReadTags()?.addAll(answer.listTags);
+        ctx.status = 200;
+        ctx.type = 'application/json';
+        ctx.body = answer.body;
+        return;
+      }
+    }
     if (list && ctx.query.sort === undefined) ctx.query.sort = ['firstPublishDate:desc', 'id:desc'];
+    if (serve && list && wholeArticleList(ctx)) {
+      // The core controller picks the articles (its filters, sort, pagination and total, under
+      // the public view's rules) reading no more than their ids; the read model gives each
+      // whole article in one query. Same bytes as the core controller's answer.
+      ctx.query.fields = SELECTED;
+      await next();
+      if (ctx.status !== 200 || !isListBody(ctx.body)) return;
+      const { data, meta } = ctx.body;
+      const locale = typeof data[0]?.locale === 'string' ? data[0].locale : undefined;
+      const ids = data.map((item) => item.documentId).filter((id): id is string => typeof id === 'string');
+      if (ids.length !== data.length || data.some((item) => item.locale !== locale)) throw new Error('a list item without documentId or locale');
+      const rows = locale ? await readArticles(strapi, ids, locale) : new Map<string, ReadModelRow>();
+      recordRows(rows.values());
+      const items: string[] = [];
+      data.forEach((item, i) => {
+        const json = rows.get(ids[i])?.json;
+        const leading = Object.keys(item).filter((key) => key !== 'id' && !SELECTED.includes(key));
+        if (json !== undefined) items.push(withLeadingKeys(json, leading));
+      });
+      ctx.type = 'application/json';
+      ctx.body = `{"data":[${items.join(',')}],"meta":${JSON.stringify(meta)}}`;
+      return;
+    }
+    ctx.query.populate = narrowPopulate(ctx.query.populate);
     await next();
   };
 };
