@@ -67,6 +67,13 @@ const LISTS = [
   '/api/articles?sort[0]=firstPublishDate:asc',
   '/api/articles?locale=fr',
   '/api/articles?locale=de',
+  '/api/articles?locale=zz',
+  '/api/articles?locale=*',
+  '/api/articles?locale=all',
+  '/api/articles?filters[credits][name][$eq]=AP&filters[section][slug][$eq]=world',
+  '/api/articles?filters[credits][name][$ne]=AP',
+  '/api/articles?filters[credits][fullName][$eq]=AP',
+  '/api/articles?pagination[pageSize]=2&pagination[page]=1000000',
   '/api/articles?filters[$or][0][section][slug][$eq]=world&filters[$or][1][credits][name][$eq]=Reuters',
 ];
 
