@@ -25,6 +25,7 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { z } from 'zod';
+import { percentile } from './lib/stats';
 
 const ROOT = resolve(__dirname, '..', '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -769,11 +770,6 @@ async function probe(ports: Record<Server, number>, rows: Row[], articles: numbe
 }
 
 // ───────────────────────────── measuring ─────────────────────────────
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 function cannonOptions(port: number, row: Row, connections: number, seconds: number): autocannon.Options {
   return {
