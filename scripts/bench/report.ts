@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { ROOT } from './common';
+import { CONNECTIONS, GRAPHQL_QUERY, type Row } from './rows';
+import { at, p99Target, targetsFor, type Measured } from './targets';
+
+/** The report: the markdown table and notes. */
+
+export const int = (n: number) => (n > 0 && n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US'));
+export const ms = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : Math.round(n).toString());
+
+export function gitCommit(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
+    return dirty ? `${commit} + uncommitted changes` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface RunInfo {
+  command: string;
+  started: Date;
+  duration: number;
+  warmup: number;
+  rounds: number;
+  articles: number;
+  database: string;
+  loadBefore: number[];
+  loadAfter: number[];
+  bodyBytes: number;
+  notes: string[];
+  generatedIn?: number;
+  profiled: boolean;
+}
+
+export function report(
+  info: RunInfo,
+  rows: Row[],
+  measured: Measured,
+  sql: Map<number, { perRequest: number; statements: string[] }>
+): { markdown: string; allMet: boolean } {
+  const lines: string[] = [];
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+  lines.push('# Bench: read paths against a bare Node server');
+  lines.push('');
+  lines.push(`Command: \`${info.command}\``);
+  lines.push('');
+  lines.push(
+    `${info.started.toISOString()} · commit ${gitCommit()} · Node ${process.version} · ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}) · ` +
+      `load average ${load(info.loadBefore)} before, ${load(info.loadAfter)} after · autocannon on 127.0.0.1, ` +
+      `${info.duration} s per row${info.rounds > 1 ? ` (${info.rounds} round-robin slices of ${+(info.duration / info.rounds).toFixed(2)} s)` : ''} after ${info.warmup} s warm-up, pipelining 1 · ${info.articles.toLocaleString('en-US')} published article(s)` +
+      `${info.generatedIn !== undefined ? ` (${(info.articles - 1).toLocaleString('en-US')} generated in ${info.generatedIn.toFixed(0)} s)` : ''} · ${info.database} · ` +
+      `body of (2): ${info.bodyBytes.toLocaleString('en-US')} bytes`
+  );
+  lines.push('');
+  lines.push('| # | request | conns | req/s | p50 ms | p99 ms | SQL/req | × (1) | target | measured | met |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |');
+  let allMet = true;
+  for (const row of rows) {
+    for (const conns of CONNECTIONS) {
+      const stats = at(measured, row.id, conns);
+      if (!stats) continue;
+      const bare = at(measured, 1, conns);
+      const target = targetsFor(conns).find((t) => t.row === row.id);
+      const result = target?.check(measured);
+      if (result && !result.met) allMet = false;
+      const flaw = stats.requests === 0 ? ' ⚠ no answer completed within the row' : stats.unexpected > 0 ? ` ⚠ ${stats.unexpected} unexpected answers (${JSON.stringify(stats.statusCodes)}, ${stats.errors} errors)` : '';
+      lines.push(
+        `| ${row.id} | ${row.label}${flaw} | ${conns} | ${int(stats.rps)} | ${ms(stats.p50)} | ${ms(stats.p99)} | ${stats.sqlPerRequest === undefined ? '' : stats.sqlPerRequest.toFixed(1)} | ` +
+          `${bare ? (stats.rps / bare.rps).toFixed(3) : '–'} | ${target?.text ?? ''} | ${result?.value ?? ''} | ${result ? (result.met ? 'met' : '**not met**') : ''} |`
+      );
+    }
+  }
+  const p99 = p99Target(measured);
+  if (p99) {
+    if (!p99.met) allMet = false;
+    lines.push(`| 2 | p99 of (2) at 50 connections | 50 | | | | | | ≤ 3 × p99 of (1) | ${p99.value} | ${p99.met ? 'met' : '**not met**'} |`);
+  }
+  lines.push('');
+  lines.push('Requests:');
+  lines.push('');
+  for (const row of rows) {
+    const extra = row.headers ? ` with ${Object.entries(row.headers).map(([k, v]) => `\`${k}: ${v.length > 40 ? `${v.slice(0, 40)}…` : v}\``).join(', ')}` : '';
+    const on = row.server === 'bare' ? 'bare server' : row.server === 'cache-on' ? 'app, CACHE_ENABLED=true' : 'app, CACHE_ENABLED=false';
+    lines.push(`- (${row.id}) ${on}: \`${row.method} ${row.path}\`${extra}${row.body ? ` (body: the query below)` : ''}`);
+  }
+  lines.push('');
+  lines.push('```graphql');
+  lines.push(GRAPHQL_QUERY);
+  lines.push('```');
+  lines.push('');
+  for (const note of info.notes) lines.push(`- ${note}`);
+  lines.push(
+    '- Each server is its own process (the app twice: cache on and cache off, on the same fresh database; the bare server), ' +
+      'and autocannon runs in the bench process: on a 2-core machine the load generator and the server under test each get about one core. ' +
+      'Figures taken while other work runs on the machine (see the load averages) are not final.'
+  );
+  if (info.profiled) lines.push('- Run with `--cpu-prof`: the app rows were measured under V8\'s sampling profiler, which costs a few per cent; use a run without it for the figures.');
+  lines.push('- SQL/req: statements the app sends to PostgreSQL for one request of the row (knex `query` events, over 3 requests made one by one before measuring).');
+  lines.push('- p50/p99 are taken from every response\'s latency as a float (autocannon\'s own histogram keeps whole milliseconds; its figures are in the JSON).');
+  if (info.articles > 1) {
+    lines.push(
+      '- Scale target: (7) and (8) at 100,000 articles cost no more than 2 × what they cost at 1,000: compare this table with one from `npm run bench -- --articles 1000`.'
+    );
+  }
+  lines.push('');
+  const withSql = rows.filter((row) => (sql.get(row.id)?.statements.length ?? 0) > 0);
+  if (withSql.length > 0) {
+    lines.push('');
+    lines.push('<details><summary>The SQL of one request, per row</summary>');
+    lines.push('');
+    for (const row of withSql) {
+      lines.push(`(${row.id}) ${row.label}:`);
+      lines.push('');
+      lines.push('```sql');
+      for (const statement of sql.get(row.id)?.statements ?? []) lines.push(statement.length > 400 ? `${statement.slice(0, 400)} …` : statement);
+      lines.push('```');
+      lines.push('');
+    }
+    lines.push('</details>');
+    lines.push('');
+  }
+  return { markdown: lines.join('\n'), allMet };
+}

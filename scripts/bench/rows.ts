@@ -1,0 +1,69 @@
+/** What is measured: the rows, each a request sent to one of the servers. */
+
+export const SLUG = 'putin-visits-chinas-little-moscow-as-allies-continue-to-discuss-trade';
+export const CONNECTIONS = [10, 50] as const;
+
+export type Server = 'bare' | 'cache-on' | 'cache-off';
+
+export interface Row {
+  id: number;
+  label: string;
+  server: Server;
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  expectStatus: number;
+}
+
+export const ARTICLE_PATH = `/api/articles?filters[slug][$eq]=${SLUG}`;
+export const STOCK_PATH =
+  `${ARTICLE_PATH}&populate[lead][populate][credit]=true&populate[body][on][content.paragraph]=true` +
+  '&populate[body][on][media.figure][populate][credit]=true&populate[credits]=true';
+export const LIST_PATH = '/api/articles?pagination[pageSize]=20';
+export const GRAPHQL_QUERY = `query Article($slug: String!) {
+  articles(filters: { slug: { eq: $slug } }) {
+    headline slug
+    lead { caption credit { name } }
+    body {
+      ... on ComponentContentParagraph { text }
+      ... on ComponentMediaFigure { caption credit { name } }
+    }
+    credits { name }
+  }
+}`;
+export const GRAPHQL_BODY = JSON.stringify({ query: GRAPHQL_QUERY, variables: { slug: SLUG } });
+
+export function rowsFor(articles: number, etag: string, generatedSlug: string | undefined): Row[] {
+  const rows: Row[] = [
+    { id: 1, label: 'bare Node `http`, same bytes and headers as (2)', server: 'bare', method: 'GET', path: ARTICLE_PATH, expectStatus: 200 },
+    { id: 2, label: 'article by slug, warm (response cache, fast path)', server: 'cache-on', method: 'GET', path: ARTICLE_PATH, expectStatus: 200 },
+    { id: 3, label: 'same, `If-None-Match` → 304', server: 'cache-on', method: 'GET', path: ARTICLE_PATH, headers: { 'if-none-match': etag }, expectStatus: 304 },
+    { id: 4, label: 'article by slug, response cache off', server: 'cache-off', method: 'GET', path: ARTICLE_PATH, expectStatus: 200 },
+    {
+      id: 5,
+      label: 'GraphQL query for the article (cache on)',
+      server: 'cache-on',
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'application/json' },
+      body: GRAPHQL_BODY,
+      expectStatus: 200,
+    },
+    { id: 6, label: 'stock Strapi: core controller, explicit populate, cache off', server: 'cache-off', method: 'GET', path: STOCK_PATH, expectStatus: 200 },
+  ];
+  if (articles > 1) {
+    rows.push({ id: 7, label: `list of 20, cache off (${articles} articles)`, server: 'cache-off', method: 'GET', path: LIST_PATH, expectStatus: 200 });
+    if (generatedSlug) {
+      rows.push({
+        id: 8,
+        label: `a generated article by slug, cache off (${articles} articles)`,
+        server: 'cache-off',
+        method: 'GET',
+        path: `/api/articles?filters[slug][$eq]=${generatedSlug}`,
+        expectStatus: 200,
+      });
+    }
+  }
+  return rows;
+}
