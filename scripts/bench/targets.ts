@@ -1,10 +1,7 @@
-/** The targets: ratios between rows of one run. */
-
-export interface Target {
-  row: number;
-  text: string;
-  check(m: Measured): { value: string; met: boolean } | undefined;
-}
+/**
+ * The targets, decided from the figures of one run: a pure function of the measured rows, so the
+ * bench's exit status can be tested without a server.
+ */
 
 export interface Stats {
   rps: number;
@@ -22,41 +19,95 @@ export type Measured = Map<number, Map<number, Stats>>;
 
 export const at = (m: Measured, row: number, conns: number) => m.get(row)?.get(conns);
 
-export function targetsFor(conns: number): Target[] {
-  const ratioToBare = (row: number, min: number): Target => ({
-    row,
-    text: `≥ ${min} × (1)`,
-    check: (m) => {
-      const bare = at(m, 1, conns);
-      const own = at(m, row, conns);
-      if (!bare || !own) return undefined;
-      const ratio = own.rps / bare.rps;
-      return { value: `${ratio.toFixed(3)} × (1)`, met: ratio >= min && own.unexpected === 0 };
-    },
-  });
-  return [
-    ratioToBare(2, 0.7),
-    ratioToBare(3, 0.8),
-    {
-      row: 4,
-      text: '≥ 10 × (6)',
-      check: (m) => {
-        const own = at(m, 4, conns);
-        const stock = at(m, 6, conns);
-        if (!own || !stock) return undefined;
-        const ratio = own.rps / stock.rps;
-        return { value: `${ratio.toFixed(1)} × (6)`, met: ratio >= 10 && own.unexpected === 0 };
-      },
-    },
-    ratioToBare(5, 0.25),
-  ];
+/** One target at one connection count, met or not, with what was measured. */
+export interface Verdict {
+  /** ratio: req/s against another row of the run; p99: latency against another row. */
+  kind: 'ratio' | 'p99';
+  /** The row the target is about. */
+  row: number;
+  conns: number;
+  /** The target, e.g. `≥ 0.7 × (1)`. */
+  text: string;
+  /** What was measured, e.g. `0.841 × (1)`, or why it could not be. */
+  value: string;
+  met: boolean;
 }
 
-/** p99 of (2) at 50 connections ≤ 3 × the p99 of (1) at 50 connections. */
-export function p99Target(m: Measured): { value: string; met: boolean } | undefined {
-  const bare = at(m, 1, 50);
-  const own = at(m, 2, 50);
-  if (!bare || !own) return undefined;
-  const ratio = own.p99 / bare.p99;
-  return { value: `${own.p99.toFixed(2)} ms vs ${bare.p99.toFixed(2)} ms = ${ratio.toFixed(2)} ×`, met: ratio <= 3 };
+export interface TargetInput {
+  measured: Measured;
+  connections: readonly number[];
 }
+
+/** Row `row` at `min` × the req/s of row `reference` or more, both answered as expected. */
+interface RatioTarget {
+  row: number;
+  reference: number;
+  min: number;
+  digits: number;
+}
+
+const RATIO_TARGETS: RatioTarget[] = [
+  { row: 2, reference: 1, min: 0.7, digits: 3 },
+  { row: 3, reference: 1, min: 0.8, digits: 3 },
+  { row: 4, reference: 6, min: 10, digits: 1 },
+  { row: 5, reference: 1, min: 0.25, digits: 3 },
+];
+
+/** The p99 of (2) at 50 connections ≤ 3 × the p99 of (1) at 50 connections. */
+const P99 = { row: 2, reference: 1, conns: 50, max: 3 };
+
+/** The rows a row's targets compare it with: measured with it, whatever `--only` says. */
+export function referencesOf(row: number): number[] {
+  return RATIO_TARGETS.filter((t) => t.row === row).map((t) => t.reference);
+}
+
+/** Why a row's figure cannot be used, if it cannot. */
+function flaw(id: number, stats: Stats): string | undefined {
+  if (stats.requests === 0) return `(${id}) completed no request`;
+  if (stats.unexpected > 0) return `(${id}) had ${stats.unexpected} unexpected answers`;
+  return undefined;
+}
+
+/** Every target whose row was measured, at each connection count. */
+export function evaluateTargets(input: TargetInput): Verdict[] {
+  const { measured } = input;
+  const verdicts: Verdict[] = [];
+  for (const conns of input.connections) {
+    for (const target of RATIO_TARGETS) {
+      const own = at(measured, target.row, conns);
+      if (!own) continue;
+      const text = `≥ ${target.min} × (${target.reference})`;
+      const reference = at(measured, target.reference, conns);
+      if (!reference) {
+        verdicts.push({ kind: 'ratio', row: target.row, conns, text, value: `(${target.reference}) not measured`, met: false });
+        continue;
+      }
+      const problem = flaw(target.row, own) ?? flaw(target.reference, reference);
+      const ratio = own.rps / reference.rps;
+      const value = `${Number.isFinite(ratio) ? ratio.toFixed(target.digits) : '–'} × (${target.reference})${problem ? `; ${problem}` : ''}`;
+      verdicts.push({ kind: 'ratio', row: target.row, conns, text, value, met: !problem && ratio >= target.min });
+    }
+  }
+  const own = at(measured, P99.row, P99.conns);
+  const reference = at(measured, P99.reference, P99.conns);
+  if (own && reference) {
+    const ratio = own.p99 / reference.p99;
+    verdicts.push({
+      kind: 'p99',
+      row: P99.row,
+      conns: P99.conns,
+      text: `p99 ≤ ${P99.max} × p99 of (${P99.reference})`,
+      value: `${own.p99.toFixed(2)} ms vs ${reference.p99.toFixed(2)} ms = ${Number.isFinite(ratio) ? ratio.toFixed(2) : '–'} ×`,
+      met: ratio <= P99.max,
+    });
+  }
+  return verdicts;
+}
+
+export const missed = (verdicts: Verdict[]) => verdicts.filter((v) => !v.met);
+
+/** The bench's exit status: 1 when any target was missed, else 0. */
+export const exitStatus = (verdicts: Verdict[]) => (missed(verdicts).length > 0 ? 1 : 0);
+
+/** One line per missed target, for stderr and the report. */
+export const describeMissed = (verdict: Verdict) => `(${verdict.row}) at ${verdict.conns} connections: target ${verdict.text}, measured ${verdict.value}`;

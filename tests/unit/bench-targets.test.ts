@@ -1,0 +1,83 @@
+import { describeMissed, evaluateTargets, exitStatus, missed, referencesOf, type Measured, type Stats } from '../../scripts/bench/targets';
+
+const stats = (rps: number, extra: Partial<Stats> = {}): Stats => ({
+  rps,
+  p50: 1,
+  p99: 2,
+  requests: Math.round(rps * 2),
+  errors: 0,
+  timeouts: 0,
+  unexpected: 0,
+  statusCodes: { 200: Math.round(rps * 2) },
+  ...extra,
+});
+
+/** Rows by id, the same figures at 10 and 50 connections. */
+function measured(rows: Record<number, Stats>): Measured {
+  return new Map(Object.entries(rows).map(([id, s]) => [Number(id), new Map([10, 50].map((c) => [c, s]))]));
+}
+
+const CONNECTIONS = [10, 50] as const;
+
+describe('bench targets: met or missed, from the measured rows only', () => {
+  const good = { 1: stats(10_000), 2: stats(8_000), 3: stats(9_000), 4: stats(1_000), 5: stats(5_000), 6: stats(50) };
+
+  it('meets every target of a good run, and exits 0', () => {
+    const verdicts = evaluateTargets({ measured: measured(good), connections: CONNECTIONS });
+    expect(verdicts.map((v) => `${v.row}@${v.conns} ${v.text}`)).toEqual([
+      '2@10 ≥ 0.7 × (1)',
+      '3@10 ≥ 0.8 × (1)',
+      '4@10 ≥ 10 × (6)',
+      '5@10 ≥ 0.25 × (1)',
+      '2@50 ≥ 0.7 × (1)',
+      '3@50 ≥ 0.8 × (1)',
+      '4@50 ≥ 10 × (6)',
+      '5@50 ≥ 0.25 × (1)',
+      '2@50 p99 ≤ 3 × p99 of (1)',
+    ]);
+    expect(missed(verdicts)).toEqual([]);
+    expect(exitStatus(verdicts)).toBe(0);
+  });
+
+  it('misses a ratio below its line, says what was measured, and exits 1', () => {
+    const verdicts = evaluateTargets({ measured: measured({ ...good, 2: stats(6_900) }), connections: CONNECTIONS });
+    expect(missed(verdicts).map(describeMissed)).toEqual([
+      '(2) at 10 connections: target ≥ 0.7 × (1), measured 0.690 × (1)',
+      '(2) at 50 connections: target ≥ 0.7 × (1), measured 0.690 × (1)',
+    ]);
+    expect(exitStatus(verdicts)).toBe(1);
+  });
+
+  it('a ratio exactly on its line is met', () => {
+    expect(exitStatus(evaluateTargets({ measured: measured({ ...good, 2: stats(7_000) }), connections: CONNECTIONS }))).toBe(0);
+  });
+
+  it('misses a target whose row or reference had unexpected answers, whatever the ratio', () => {
+    const ownErrors = evaluateTargets({ measured: measured({ ...good, 4: stats(1_000, { unexpected: 3 }) }), connections: CONNECTIONS });
+    expect(missed(ownErrors).map((v) => v.value)).toEqual(['20.0 × (6); (4) had 3 unexpected answers', '20.0 × (6); (4) had 3 unexpected answers']);
+    const referenceSilent = evaluateTargets({ measured: measured({ ...good, 6: stats(0, { requests: 0 }) }), connections: CONNECTIONS });
+    expect(missed(referenceSilent).map((v) => v.row)).toEqual([4, 4]);
+  });
+
+  it('decides only the targets whose row was measured, and misses one whose reference was not', () => {
+    const onlyTwo = evaluateTargets({ measured: measured({ 1: good[1], 2: good[2] }), connections: CONNECTIONS });
+    expect(onlyTwo.every((v) => v.row === 2 && v.met)).toBe(true);
+    const noReference = evaluateTargets({ measured: measured({ 2: good[2] }), connections: [10] });
+    expect(noReference).toEqual([{ kind: 'ratio', row: 2, conns: 10, text: '≥ 0.7 × (1)', value: '(1) not measured', met: false }]);
+    expect(exitStatus(noReference)).toBe(1);
+  });
+
+  it('misses the p99 target when (2) is more than 3 × slower than (1) at 50 connections', () => {
+    const rows = measured(good);
+    rows.get(2)?.set(50, stats(8_000, { p99: 6.5 }));
+    expect(missed(evaluateTargets({ measured: rows, connections: CONNECTIONS })).map(describeMissed)).toEqual([
+      '(2) at 50 connections: target p99 ≤ 3 × p99 of (1), measured 6.50 ms vs 2.00 ms = 3.25 ×',
+    ]);
+  });
+
+  it('names the rows a row is compared with, so that --only measures them too', () => {
+    expect(referencesOf(2)).toEqual([1]);
+    expect(referencesOf(4)).toEqual([6]);
+    expect(referencesOf(1)).toEqual([]);
+  });
+});
