@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http, { type OutgoingHttpHeaders } from 'node:http';
 import { join, resolve } from 'node:path';
 import { ROOT, STORIES } from './common';
-import type { ChildMessage, ParentMessage } from './servers';
+import type { BareAnswer, BarePayload, ChildMessage, ParentMessage } from './servers';
 
 /**
  * The child processes' side (forked by servers.ts): `--serve [--seed]` boots the app in-process
@@ -96,14 +96,29 @@ export async function seedStories(strapi: import('@strapi/strapi').Core.Strapi):
   }
 }
 
-/** Child: the limit. The same status, headers and bytes for every request, nothing else. */
+/**
+ * Child: the limit. For each kind of request the same status, headers and bytes as the app's
+ * answer, nothing else: (1) the article, (11) the 304 to `If-None-Match`, (12) the GraphQL answer
+ * (after reading the request body, as the app does).
+ */
 export function serveBare(): void {
-  process.once('message', (message: { type: string; payload: { headers: OutgoingHttpHeaders; body: string } }) => {
-    const headers = message.payload.headers;
-    const body = Buffer.from(message.payload.body, 'base64');
-    const server = http.createServer((_req, res) => {
-      res.writeHead(200, headers);
-      res.end(body);
+  process.once('message', (message: { type: string; payload: BarePayload }) => {
+    const { get, notModified, post, etag } = message.payload;
+    const answer = (res: http.ServerResponse, { status, headers, body }: { status: number; headers: OutgoingHttpHeaders; body: Buffer }) => {
+      res.writeHead(status, headers);
+      res.end(status === 304 ? undefined : body);
+    };
+    const decoded = (a: BareAnswer) => ({ status: a.status, headers: a.headers, body: Buffer.from(a.body, 'base64') });
+    const [getAnswer, notModifiedAnswer, postAnswer] = [get, notModified, post].map(decoded);
+    const server = http.createServer((req, res) => {
+      if (req.method === 'POST') {
+        req.on('data', () => undefined);
+        req.on('end', () => answer(res, postAnswer));
+      } else if (req.headers['if-none-match'] === etag) {
+        answer(res, notModifiedAnswer);
+      } else {
+        answer(res, getAnswer);
+      }
     });
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();

@@ -5,7 +5,8 @@
  * so the load generator never shares an event loop with a server under test:
  *   - `cache-on`:  the app as deployed (response cache and its fast path ahead of Koa), seeded;
  *   - `cache-off`: the same app with CACHE_ENABLED=false, on the same database;
- *   - `bare`:      a plain `node:http` server answering with the bytes and headers of (2).
+ *   - `bare`:      a plain `node:http` server answering with the status, bytes and headers the app
+ *                  answered: (1) like (2), (11) the 304 of (3), (12) the GraphQL answer of (5).
  * The database is fresh: made on the server DATABASE_URL points at (dropped at the end), else an
  * embedded PostgreSQL under .tmp/ (stopped and removed at the end). Loopback only, bounded in
  * time, and everything it started is stopped on success, failure or Ctrl-C.

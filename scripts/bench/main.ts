@@ -6,11 +6,11 @@ import { RESULTS, ROOT, say } from './common';
 import { freshDatabase, generateArticles } from './data';
 import { parseFlags, USAGE, UsageError, type Flags } from './flags';
 import { Measurement, measureSlice, sqlPerRequest, warmUp } from './load';
-import { expect, probe, request } from './probe';
+import { expect, probe, request, type Captured } from './probe';
 import { summariseProfile } from './profile';
 import { int, ms, report, type RunInfo } from './report';
-import { ARTICLE_PATH, CONNECTIONS, rowsFor, type Row, type Server } from './rows';
-import { ask, childEnv, startChild, type Child } from './servers';
+import { CONNECTIONS, rowsFor, type Row, type Server } from './rows';
+import { ask, childEnv, startChild, type BareAnswer, type BarePayload, type Child } from './servers';
 import { describeMissed, evaluateTargets, exitStatus, missed, referencesOf, type Measured } from './targets';
 
 /** One run of the bench: the servers, the probe, the rows measured, the report. */
@@ -87,18 +87,27 @@ export async function main(argv: string[]): Promise<number> {
     const allRows = rowsFor(flags.articles, '', generatedSlug);
     const ports: Record<Server, number> = { bare: 0, 'cache-on': cacheOn.port, 'cache-off': cacheOff.port };
     const probed = await probe(ports, allRows, flags.articles);
-    const bare = await startChild('bare', ['--bare'], childEnv({}), { headers: probed.headers, body: probed.body.toString('base64') });
+    const base64 = (c: Captured): BareAnswer => ({ status: c.status, headers: c.headers, body: c.body.toString('base64') });
+    const payload: BarePayload = { get: base64(probed.article), notModified: base64(probed.notModified), etag: probed.etag, post: base64(probed.graphql) };
+    const bare = await startChild('bare', ['--bare'], childEnv({}), payload);
     cleanups.push(bare.stop);
     ports.bare = bare.port;
-    const bareCheck = await request(bare.port, { method: 'GET', path: ARTICLE_PATH });
-    expect(bareCheck.body.equals(probed.body), '(1) does not answer the bytes of (2)');
+    // The bare rows answer exactly what the app answered: status, bytes, and headers but the date.
     const headerLines = (headers: IncomingHttpHeaders) =>
       Object.entries(headers)
         .filter(([name]) => name !== 'date')
         .map(([name, value]) => `${name}: ${String(value)}`)
         .sort()
         .join('\n');
-    expect(headerLines(bareCheck.headers) === headerLines(probed.hitHeaders), '(1) does not answer the headers of (2)');
+    const bareRows = rowsFor(flags.articles, probed.etag, generatedSlug).filter((r) => r.server === 'bare');
+    const appAnswers: Record<number, [number, Captured]> = { 1: [2, probed.article], 11: [3, probed.notModified], 12: [5, probed.graphql] };
+    for (const row of bareRows) {
+      const [appRow, app] = appAnswers[row.id];
+      const answer = await request(bare.port, row);
+      expect(answer.status === app.status, `(${row.id}) answers ${answer.status}, (${appRow}) ${app.status}`);
+      expect(answer.body.equals(app.body), `(${row.id}) does not answer the bytes of (${appRow})`);
+      expect(headerLines(answer.headers) === headerLines(app.received), `(${row.id}) does not answer the headers of (${appRow}):\n${headerLines(answer.headers)}\nvs\n${headerLines(app.received)}`);
+    }
 
     const rows = selectRows(rowsFor(flags.articles, probed.etag, generatedSlug), flags.only);
     const measured: Measured = new Map();
@@ -133,12 +142,12 @@ export async function main(argv: string[]): Promise<number> {
         if (!measured.has(row.id)) measured.set(row.id, new Map());
         measured.get(row.id)?.set(conns, stats);
         raw[`${row.id}@${conns}`] = { row, stats, autocannon: measurement.raw };
-        const bareStats = measured.get(1)?.get(conns);
+        const bareStats = row.bare === undefined ? undefined : measured.get(row.bare)?.get(conns);
         say(
           `(${row.id}) ${conns} conns: ${int(stats.rps)} req/s, p50 ${ms(stats.p50)} ms, p99 ${ms(stats.p99)} ms` +
             (stats.sqlPerRequest !== undefined ? `, ${stats.sqlPerRequest.toFixed(1)} SQL/req` : '') +
             (stats.unexpected > 0 ? `, ${stats.unexpected} unexpected answers ${JSON.stringify(stats.statusCodes)}` : '') +
-            (bareStats && row.id !== 1 ? ` = ${(stats.rps / bareStats.rps).toFixed(3)} × (1)` : '')
+            (bareStats ? ` = ${(stats.rps / bareStats.rps).toFixed(3)} × (${row.bare})` : '')
         );
       }
     }
@@ -154,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
       database: database.where,
       loadBefore,
       loadAfter: loadavg(),
-      bodyBytes: probed.body.length,
+      bodyBytes: probed.article.body.length,
       notes: probed.notes,
       generatedIn,
       profiled: flags.cpuProf,

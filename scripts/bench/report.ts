@@ -57,19 +57,19 @@ export function report(
       `body of (2): ${info.bodyBytes.toLocaleString('en-US')} bytes`
   );
   lines.push('');
-  lines.push('| # | request | conns | req/s | p50 ms | p99 ms | SQL/req | × (1) | target | measured | met |');
+  lines.push('| # | request | conns | req/s | p50 ms | p99 ms | SQL/req | × bare | target | measured | met |');
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |');
   const met = (verdict: Verdict) => (verdict.met ? 'met' : '**not met**');
   for (const row of rows) {
     for (const conns of CONNECTIONS) {
       const stats = at(measured, row.id, conns);
       if (!stats) continue;
-      const bare = at(measured, 1, conns);
+      const bare = row.bare === undefined ? undefined : at(measured, row.bare, conns);
       const [verdict, ...more] = verdicts.filter((v) => v.row === row.id && v.conns === conns && v.kind !== 'p99');
       const flaw = stats.requests === 0 ? ' ⚠ no answer completed within the row' : stats.unexpected > 0 ? ` ⚠ ${stats.unexpected} unexpected answers (${JSON.stringify(stats.statusCodes)}, ${stats.errors} errors)` : '';
       lines.push(
         `| ${row.id} | ${row.label}${flaw} | ${conns} | ${int(stats.rps)} | ${ms(stats.p50)} | ${ms(stats.p99)} | ${stats.sqlPerRequest === undefined ? '' : stats.sqlPerRequest.toFixed(1)} | ` +
-          `${bare ? (stats.rps / bare.rps).toFixed(3) : '–'} | ${verdict?.text ?? ''} | ${verdict?.value ?? ''} | ${verdict ? met(verdict) : ''} |`
+          `${bare ? `${(stats.rps / bare.rps).toFixed(3)} × (${row.bare})` : ''} | ${verdict?.text ?? ''} | ${verdict?.value ?? ''} | ${verdict ? met(verdict) : ''} |`
       );
       for (const other of more) lines.push(`| ${row.id} | | ${conns} | | | | | | ${other.text} | ${other.value} | ${met(other)} |`);
     }
@@ -105,6 +105,11 @@ export function report(
   );
   if (info.profiled) lines.push('- Run with `--cpu-prof`: the app rows were measured under V8\'s sampling profiler, which costs a few per cent; use a run without it for the figures.');
   lines.push('- SQL/req: statements the app sends to PostgreSQL for one request of the row (knex `query` events, over 3 requests made one by one before measuring).');
+  lines.push(
+    '- × bare: the row\'s req/s over that of the bare row answering the same request with the same status, headers and bytes ' +
+      '((1) for the article, (11) for the 304, (12) for the GraphQL POST, whose body the bare server reads before answering); ' +
+      'the bare server is a plain `node:http` server, the limit of this machine with this load generator.'
+  );
   lines.push('- p50/p99 are taken from every response\'s latency as a float (autocannon\'s own histogram keeps whole milliseconds; its figures are in the JSON).');
   if (info.articles > 1) {
     lines.push(

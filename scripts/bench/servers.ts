@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ROOT } from './common';
@@ -17,6 +18,20 @@ export interface Child {
   port: number;
   process: ChildProcess;
   stop(): Promise<void>;
+}
+
+/** An answer the bare server repeats: status, headers and body (base64). */
+export interface BareAnswer {
+  status: number;
+  headers: OutgoingHttpHeaders;
+  body: string;
+}
+/** The bare server's answers: a POST gets `post`; a GET with `If-None-Match: <etag>` gets `notModified`; any other request `get`. */
+export interface BarePayload {
+  get: BareAnswer;
+  notModified: BareAnswer;
+  etag: string;
+  post: BareAnswer;
 }
 
 export type ChildMessage =

@@ -48,9 +48,11 @@ interface RatioTarget {
 
 const RATIO_TARGETS: RatioTarget[] = [
   { row: 2, reference: 1, min: 0.7, digits: 3 },
-  { row: 3, reference: 1, min: 0.8, digits: 3 },
+  // Like for like: the 304 against the bare server's 304, the GraphQL answer against the bare
+  // server answering the same POST with the same bytes and headers.
+  { row: 3, reference: 11, min: 0.8, digits: 3 },
   { row: 4, reference: 6, min: 10, digits: 1 },
-  { row: 5, reference: 1, min: 0.25, digits: 3 },
+  { row: 5, reference: 12, min: 0.25, digits: 3 },
 ];
 
 /** The p99 of (2) at 50 connections ≤ 3 × the p99 of (1) at 50 connections. */
