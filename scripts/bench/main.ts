@@ -9,7 +9,7 @@ import { Measurement, measureSlice, sqlPerRequest, warmUp } from './load';
 import { expect, probe, request, type Captured } from './probe';
 import { summariseProfile } from './profile';
 import { int, ms, report, type RunInfo } from './report';
-import { CONNECTIONS, rowsFor, type Row, type Server } from './rows';
+import { CONNECTIONS, rowsFor, SERVER_ENV, type Row, type Server } from './rows';
 import { ask, childEnv, startChild, type BareAnswer, type BarePayload, type Child } from './servers';
 import { describeMissed, evaluateTargets, exitStatus, missed, referencesOf, type Measured } from './targets';
 
@@ -53,8 +53,13 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The rows measured: which ids the run has, less those --only leaves out (ids do not depend
+  // on the ETag or the generated slug, known later).
+  const selected = selectRows(rowsFor(flags.articles, '', flags.articles > 1 ? 'generated' : undefined), flags.only, flags.articles).map((r) => r.id);
+  const needed = new Set<Server>(['cache-on', ...rowsFor(flags.articles, '', 'generated').filter((r) => selected.includes(r.id)).map((r) => r.server)]);
+
   // Whatever happens, the run ends: boots + generation + rows, with a wide margin.
-  const budgetMs = (20 * 60 + (flags.articles / 100_000) * 30 * 60 + 8 * 2 * (duration + warmup)) * 1000;
+  const budgetMs = (20 * 60 + (flags.articles / 100_000) * 30 * 60 + selected.length * CONNECTIONS.length * (duration + warmup + 1)) * 1000;
   const watchdog = setTimeout(() => {
     say(`the run took longer than ${Math.round(budgetMs / 60000)} minutes: stopping`);
     void cleanUp().finally(() => process.exit(1));
@@ -66,9 +71,14 @@ export async function main(argv: string[]): Promise<number> {
     cleanups.push(database.dispose);
     say(`database: ${database.where}`);
 
+    const children: Partial<Record<Server, Child>> = {};
+    const startApp = async (server: Exclude<Server, 'bare'>, seed: boolean) => {
+      const child = await startChild(server, ['--serve', ...(seed ? ['--seed'] : [])], childEnv({ DATABASE_URL: database.url, ...SERVER_ENV[server] }));
+      cleanups.push(child.stop);
+      children[server] = child;
+    };
     say('starting the app with the response cache on, and seeding the story…');
-    const cacheOn = await startChild('cache-on', ['--serve', '--seed'], childEnv({ DATABASE_URL: database.url, CACHE_ENABLED: 'true' }));
-    cleanups.push(cacheOn.stop);
+    await startApp('cache-on', true);
 
     let generatedIn: number | undefined;
     let generatedSlug: string | undefined;
@@ -80,49 +90,70 @@ export async function main(argv: string[]): Promise<number> {
       say(`generated in ${generatedIn.toFixed(1)} s`);
     }
 
-    say('starting the app with the response cache off…');
-    const cacheOff = await startChild('cache-off', ['--serve'], childEnv({ DATABASE_URL: database.url, CACHE_ENABLED: 'false' }));
-    cleanups.push(cacheOff.stop);
-
-    const allRows = rowsFor(flags.articles, '', generatedSlug);
-    const ports: Record<Server, number> = { bare: 0, 'cache-on': cacheOn.port, 'cache-off': cacheOff.port };
-    const probed = await probe(ports, allRows, flags.articles);
-    const base64 = (c: Captured): BareAnswer => ({ status: c.status, headers: c.headers, body: c.body.toString('base64') });
-    const payload: BarePayload = { get: base64(probed.article), notModified: base64(probed.notModified), etag: probed.etag, post: base64(probed.graphql) };
-    const bare = await startChild('bare', ['--bare'], childEnv({}), payload);
-    cleanups.push(bare.stop);
-    ports.bare = bare.port;
-    // The bare rows answer exactly what the app answered: status, bytes, and headers but the date.
-    const headerLines = (headers: IncomingHttpHeaders) =>
-      Object.entries(headers)
-        .filter(([name]) => name !== 'date')
-        .map(([name, value]) => `${name}: ${String(value)}`)
-        .sort()
-        .join('\n');
-    const bareRows = rowsFor(flags.articles, probed.etag, generatedSlug).filter((r) => r.server === 'bare');
-    const appAnswers: Record<number, [number, Captured]> = { 1: [2, probed.article], 11: [3, probed.notModified], 12: [5, probed.graphql] };
-    for (const row of bareRows) {
-      const [appRow, app] = appAnswers[row.id];
-      const answer = await request(bare.port, row);
-      expect(answer.status === app.status, `(${row.id}) answers ${answer.status}, (${appRow}) ${app.status}`);
-      expect(answer.body.equals(app.body), `(${row.id}) does not answer the bytes of (${appRow})`);
-      expect(headerLines(answer.headers) === headerLines(app.received), `(${row.id}) does not answer the headers of (${appRow}):\n${headerLines(answer.headers)}\nvs\n${headerLines(app.received)}`);
+    if (needed.has('cache-off')) {
+      say('starting the app with the response cache off…');
+      await startApp('cache-off', false);
+    }
+    if (needed.has('stock')) {
+      say('starting the app stock (response cache off, READ_MODEL_SERVE=false)…');
+      await startApp('stock', false);
     }
 
-    const rows = selectRows(rowsFor(flags.articles, probed.etag, generatedSlug), flags.only);
+    const ports: Partial<Record<Server, number>> = {};
+    for (const [server, child] of Object.entries(children)) ports[server as Server] = child.port;
+    const probed = await probe(ports, rowsFor(flags.articles, '', generatedSlug).filter((r) => selected.includes(r.id)), flags.articles);
+    const rows = rowsFor(flags.articles, probed.etag, generatedSlug).filter((r) => selected.includes(r.id));
+    for (const why of probed.mismatched.values()) say(why);
+
+    if (needed.has('bare')) {
+      const base64 = (c: Captured): BareAnswer => ({ status: c.status, headers: c.headers, body: c.body.toString('base64') });
+      const payload: BarePayload = { get: base64(probed.article), notModified: base64(probed.notModified), etag: probed.etag, post: base64(probed.graphql) };
+      const bare = await startChild('bare', ['--bare'], childEnv({}), payload);
+      cleanups.push(bare.stop);
+      children.bare = bare;
+      ports.bare = bare.port;
+      // The bare rows answer exactly what the app answered: status, bytes, and headers but the date.
+      const headerLines = (headers: IncomingHttpHeaders) =>
+        Object.entries(headers)
+          .filter(([name]) => name !== 'date')
+          .map(([name, value]) => `${name}: ${String(value)}`)
+          .sort()
+          .join('\n');
+      const appAnswers: Record<number, [number, Captured]> = { 1: [2, probed.article], 11: [3, probed.notModified], 12: [5, probed.graphql] };
+      for (const row of rows.filter((r) => r.server === 'bare')) {
+        const [appRow, app] = appAnswers[row.id];
+        const answer = await request(bare.port, row);
+        expect(answer.status === app.status, `(${row.id}) answers ${answer.status}, (${appRow}) ${app.status}`);
+        expect(answer.body.equals(app.body), `(${row.id}) does not answer the bytes of (${appRow})`);
+        expect(headerLines(answer.headers) === headerLines(app.received), `(${row.id}) does not answer the headers of (${appRow}):\n${headerLines(answer.headers)}\nvs\n${headerLines(app.received)}`);
+      }
+    }
+
     const measured: Measured = new Map();
     const raw: Record<string, unknown> = {};
-    const children: Record<Server, Child> = { bare, 'cache-on': cacheOn, 'cache-off': cacheOff };
+    const childOf = (server: Server) => children[server] as Child;
+    const portOf = (server: Server) => childOf(server).port;
     const profiles: Array<{ row: Row; conns: number; file: string }> = [];
     const sql = new Map<number, { perRequest: number; statements: string[] }>();
-    for (const row of rows) if (row.server !== 'bare') sql.set(row.id, await sqlPerRequest(children[row.server], row));
+    for (const row of rows) if (row.server !== 'bare') sql.set(row.id, await sqlPerRequest(childOf(row.server), row));
+    // The stock app is told READ_MODEL_SERVE=false; an app that does not know the variable serves
+    // as the cache-off app does, and then sends the same SQL.
+    for (const [id, twin] of [[9, 10], [7, 13]]) {
+      const a = sql.get(id)?.statements;
+      const b = sql.get(twin)?.statements;
+      if (a && b && a.length > 0 && a.join('\n') === b.join('\n')) {
+        const note = `(${twin}) sends the same SQL as (${id}): the stock app served it as the cache-off app does (does the app know READ_MODEL_SERVE=false?).`;
+        say(note);
+        probed.notes.push(note);
+      }
+    }
     for (const conns of CONNECTIONS) {
-      if (warmup > 0) for (const row of rows) await warmUp(ports[row.server], row, conns, warmup);
+      if (warmup > 0) for (const row of rows) await warmUp(portOf(row.server), row, conns, warmup);
       const measurements = new Map(rows.map((row) => [row.id, new Measurement(row.expectStatus, sql.get(row.id)?.perRequest)]));
       // Round-robin slices: load from elsewhere on the machine falls on every row alike.
       for (let round = 0; round < rounds; round += 1) {
         for (const row of rows) {
-          const child = children[row.server];
+          const child = childOf(row.server);
           // Profiles are large: under .tmp/ (git-ignored), summarised in the report.
           const file = join(ROOT, '.tmp', 'bench-profiles', `${outName}-${row.id}-${conns}.cpuprofile`);
           const around =
@@ -132,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
                   after: async () => void (await ask(child, { type: 'profile-stop', file })),
                 }
               : undefined;
-          await measureSlice(measurements.get(row.id) as Measurement, ports[row.server], row, conns, duration / rounds, around);
+          await measureSlice(measurements.get(row.id) as Measurement, portOf(row.server), row, conns, duration / rounds, around);
           if (around) profiles.push({ row, conns, file });
         }
       }
@@ -168,7 +199,7 @@ export async function main(argv: string[]): Promise<number> {
       generatedIn,
       profiled: flags.cpuProf,
     };
-    const verdicts = evaluateTargets({ measured, connections: CONNECTIONS });
+    const verdicts = evaluateTargets({ measured, connections: CONNECTIONS, articles: flags.articles, mismatched: probed.mismatched });
     const markdown = report(info, rows, measured, verdicts, sql);
     // One summary per profiled row, at the highest connection count measured.
     let summaries = '';
@@ -202,17 +233,17 @@ export async function main(argv: string[]): Promise<number> {
  * The rows `--only` names (all without it), with the rows their targets compare them with: a
  * target is always decided against figures of the same run.
  */
-function selectRows(all: Row[], only: number[] | undefined): Row[] {
+function selectRows(all: Row[], only: number[] | undefined, articles: number): Row[] {
   if (!only) return all;
   const wanted = new Set(only);
   for (let grown = true; grown; ) {
     grown = false;
     for (const id of [...wanted]) {
-      for (const reference of referencesOf(id)) {
+      for (const reference of referencesOf(id, articles)) {
         if (wanted.has(reference) || !all.some((r) => r.id === reference)) continue;
         wanted.add(reference);
         grown = true;
-        say(`--only: (${reference}) measured too, for the target of (${id})`);
+        say(`--only: (${reference}) measured too, for the targets of (${id})`);
       }
     }
   }

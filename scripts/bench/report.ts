@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { ROOT } from './common';
-import { CONNECTIONS, GRAPHQL_QUERY, type Row } from './rows';
+import { CONNECTIONS, GRAPHQL_QUERY, SERVER_ENV, type Row } from './rows';
 import { at, describeMissed, missed, type Measured, type Verdict } from './targets';
 
 /** The report: the markdown table and notes. */
@@ -89,7 +89,7 @@ export function report(
   lines.push('');
   for (const row of rows) {
     const extra = row.headers ? ` with ${Object.entries(row.headers).map(([k, v]) => `\`${k}: ${v.length > 40 ? `${v.slice(0, 40)}…` : v}\``).join(', ')}` : '';
-    const on = row.server === 'bare' ? 'bare server' : row.server === 'cache-on' ? 'app, CACHE_ENABLED=true' : 'app, CACHE_ENABLED=false';
+    const on = row.server === 'bare' ? 'bare server' : `app, ${Object.entries(SERVER_ENV[row.server]).map(([k, v]) => `${k}=${v}`).join(', ')}`;
     lines.push(`- (${row.id}) ${on}: \`${row.method} ${row.path}\`${extra}${row.body ? ` (body: the query below)` : ''}`);
   }
   lines.push('');
@@ -99,7 +99,8 @@ export function report(
   lines.push('');
   for (const note of info.notes) lines.push(`- ${note}`);
   lines.push(
-    '- Each server is its own process (the app twice: cache on and cache off, on the same fresh database; the bare server), ' +
+    '- Each server is its own process (the app with its response cache on, with it off, and stock — cache off and READ_MODEL_SERVE=false — ' +
+      'as many as the rows measured need, on the same fresh database; the bare server), ' +
       'and autocannon runs in the bench process: on a 2-core machine the load generator and the server under test each get about one core. ' +
       'Figures taken while other work runs on the machine (see the load averages) are not final.'
   );
