@@ -11,7 +11,8 @@ import { summariseProfile } from './profile';
 import { int, ms, report, type RunInfo } from './report';
 import { CONNECTIONS, rowsFor, SERVER_ENV, type Row, type Server } from './rows';
 import { ask, childEnv, startChild, type BareAnswer, type BarePayload, type Child } from './servers';
-import { describeMissed, evaluateTargets, exitStatus, missed, referencesOf, type Measured } from './targets';
+import { findBaseline, gitState, readResultsFiles, RESULTS_SCHEMA, sameCode, whyNotWritten, type ResultsFile } from './results';
+import { COST, describeMissed, evaluateTargets, exitStatus, missed, referencesOf, type CostBaseline, type Measured } from './targets';
 
 /** One run of the bench: the servers, the probe, the rows measured, the report. */
 
@@ -34,6 +35,18 @@ export async function main(argv: string[]): Promise<number> {
   const outName = flags.out ?? ([flags.quick ? 'quick' : '', flags.articles > 1 ? `articles-${flags.articles}` : ''].filter(Boolean).join('-') || 'latest');
   const started = new Date();
   const loadBefore = loadavg();
+  // Figures are kept only for a committed tree: checked now and again before writing.
+  const gitBefore = gitState();
+  const notWritten = whyNotWritten(gitBefore, gitBefore);
+  if (notWritten) say(`results will not be written to bench/results/ (${notWritten}): the figures are printed only`);
+  // Cost growth: against the --articles 1000 run of the same commit, looked for now so that a
+  // long run says at once that it will miss the target.
+  let baseline: CostBaseline | undefined;
+  if (flags.articles === COST.articles) {
+    const head = gitBefore?.commit ?? 'unknown';
+    baseline = gitBefore ? findBaseline(readResultsFiles(), head, (commit) => sameCode(commit, head)) : { found: false, reason: 'not a git checkout' };
+    if (!baseline.found) say(`cost growth target will be missed: ${baseline.reason}`);
+  }
   mkdirSync(RESULTS, { recursive: true });
 
   const cleanups: Array<() => Promise<void>> = [];
@@ -172,7 +185,7 @@ export async function main(argv: string[]): Promise<number> {
         const stats = measurement.stats();
         if (!measured.has(row.id)) measured.set(row.id, new Map());
         measured.get(row.id)?.set(conns, stats);
-        raw[`${row.id}@${conns}`] = { row, stats, autocannon: measurement.raw };
+        raw[`${row.id}@${conns}`] = { row, conns, stats, autocannon: measurement.raw };
         const bareStats = row.bare === undefined ? undefined : measured.get(row.bare)?.get(conns);
         say(
           `(${row.id}) ${conns} conns: ${int(stats.rps)} req/s, p50 ${ms(stats.p50)} ms, p99 ${ms(stats.p99)} ms` +
@@ -199,7 +212,20 @@ export async function main(argv: string[]): Promise<number> {
       generatedIn,
       profiled: flags.cpuProf,
     };
-    const verdicts = evaluateTargets({ measured, connections: CONNECTIONS, articles: flags.articles, mismatched: probed.mismatched });
+    const verdicts = evaluateTargets({ measured, connections: CONNECTIONS, articles: flags.articles, mismatched: probed.mismatched, baseline });
+    if (baseline?.found) {
+      const sources = new Set<string>();
+      for (const row of rows) for (const conns of CONNECTIONS) {
+        const source = baseline.figure(row.id, conns)?.source;
+        if (source) sources.add(source);
+      }
+      info.notes.push(
+        `Cost growth: each row's cost (1 / req/s) against its cost in the newest \`--articles ${COST.baseArticles}\` run of this commit that measured it (${[...sources].map((f) => `\`${f}\``).join(', ')}); within target at ≤ ${COST.max} ×.`
+      );
+    }
+    const gitAfter = gitState();
+    const unwritten = whyNotWritten(gitBefore, gitAfter);
+    info.commit = gitBefore ? `${gitBefore.short}${unwritten ? ' + uncommitted changes (not written to bench/results/)' : ''}` : 'unknown';
     const markdown = report(info, rows, measured, verdicts, sql);
     // One summary per profiled row, at the highest connection count measured.
     let summaries = '';
@@ -210,12 +236,26 @@ export async function main(argv: string[]): Promise<number> {
         `\`${file.slice(ROOT.length + 1)}\` (open in Chrome DevTools › Performance); the ${row.server} app process, measured window only.\n\n` +
         summariseProfile(file);
     }
-    writeFileSync(join(RESULTS, `${outName}.md`), markdown + summaries);
-    writeFileSync(join(RESULTS, `${outName}.json`), JSON.stringify({ info, results: raw, sql: Object.fromEntries(sql) }, null, 2));
     console.log(markdown + summaries);
-    say(`wrote bench/results/${outName}.md and ${outName}.json`);
     const notMet = missed(verdicts);
-    if (notMet.length === 0) say(`targets: all ${verdicts.length} met`);
+    if (unwritten || !gitAfter) {
+      say(`not written to bench/results/: ${unwritten}; commit (or stash) and run again to keep the figures`);
+    } else {
+      const results: ResultsFile = {
+        schema: RESULTS_SCHEMA,
+        commit: gitAfter.commit,
+        info: { ...info, started: info.started.toISOString() },
+        results: raw as ResultsFile['results'],
+        targets: verdicts,
+        missed: notMet,
+        sql: Object.fromEntries(sql),
+      };
+      writeFileSync(join(RESULTS, `${outName}.md`), markdown + summaries);
+      writeFileSync(join(RESULTS, `${outName}.json`), JSON.stringify(results, null, 2));
+      say(`wrote bench/results/${outName}.md and ${outName}.json (commit ${gitAfter.short})`);
+    }
+    if (verdicts.length === 0) say('targets: none among the rows measured');
+    else if (notMet.length === 0) say(`targets: all ${verdicts.length} met`);
     else {
       say(`targets: ${notMet.length} of ${verdicts.length} NOT met:`);
       for (const verdict of notMet) say(`  target missed: ${describeMissed(verdict)}`);

@@ -1,27 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { ROOT } from './common';
 import { CONNECTIONS, GRAPHQL_QUERY, SERVER_ENV, type Row } from './rows';
-import { at, describeMissed, missed, type Measured, type Verdict } from './targets';
+import { at, COST, describeMissed, missed, type Measured, type Verdict } from './targets';
 
 /** The report: the markdown table and notes. */
 
 export const int = (n: number) => (n > 0 && n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US'));
 export const ms = (n: number) => (!Number.isFinite(n) ? '–' : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : Math.round(n).toString());
 
-export function gitCommit(): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const commit = git('rev-parse', '--short', 'HEAD');
-    const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
-    return dirty ? `${commit} + uncommitted changes` : commit;
-  } catch {
-    return 'unknown';
-  }
-}
-
 export interface RunInfo {
   command: string;
+  /** The commit, short, and whether the tree had other changes. */
+  commit?: string;
   started: Date;
   duration: number;
   warmup: number;
@@ -50,7 +39,7 @@ export function report(
   lines.push(`Command: \`${info.command}\``);
   lines.push('');
   lines.push(
-    `${info.started.toISOString()} · commit ${gitCommit()} · Node ${process.version} · ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}) · ` +
+    `${info.started.toISOString()} · commit ${info.commit ?? 'unknown'} · Node ${process.version} · ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}) · ` +
       `load average ${load(info.loadBefore)} before, ${load(info.loadAfter)} after · autocannon on 127.0.0.1, ` +
       `${info.duration} s per row${info.rounds > 1 ? ` (${info.rounds} round-robin slices of ${+(info.duration / info.rounds).toFixed(2)} s)` : ''} after ${info.warmup} s warm-up, pipelining 1 · ${info.articles.toLocaleString('en-US')} published article(s)` +
       `${info.generatedIn !== undefined ? ` (${(info.articles - 1).toLocaleString('en-US')} generated in ${info.generatedIn.toFixed(0)} s)` : ''} · ${info.database} · ` +
@@ -79,7 +68,9 @@ export function report(
   }
   lines.push('');
   const notMet = missed(verdicts);
-  lines.push(notMet.length === 0 ? `Targets: all ${verdicts.length} met.` : `Targets: **${notMet.length} of ${verdicts.length} not met**:`);
+  lines.push(
+    verdicts.length === 0 ? 'Targets: none among the rows measured.' : notMet.length === 0 ? `Targets: all ${verdicts.length} met.` : `Targets: **${notMet.length} of ${verdicts.length} not met**:`
+  );
   if (notMet.length > 0) {
     lines.push('');
     for (const verdict of notMet) lines.push(`- ${describeMissed(verdict)}`);
@@ -112,9 +103,9 @@ export function report(
       'the bare server is a plain `node:http` server, the limit of this machine with this load generator.'
   );
   lines.push('- p50/p99 are taken from every response\'s latency as a float (autocannon\'s own histogram keeps whole milliseconds; its figures are in the JSON).');
-  if (info.articles > 1) {
+  if (info.articles > 1 && info.articles !== COST.articles) {
     lines.push(
-      '- Scale target: (7) and (8) at 100,000 articles cost no more than 2 × what they cost at 1,000: compare this table with one from `npm run bench -- --articles 1000`.'
+      `- Cost growth is a target of \`--articles ${COST.articles}\` runs only: each row's cost there ≤ ${COST.max} × its cost in a \`--articles ${COST.baseArticles}\` run of the same commit (this run's JSON, if it is one).`
     );
   }
   lines.push('');

@@ -21,11 +21,14 @@ export const at = (m: Measured, row: number, conns: number) => m.get(row)?.get(c
 
 /** One target at one connection count, met or not, with what was measured. */
 export interface Verdict {
-  /** ratio: req/s against another row of the run; p99: latency against another row. */
-  kind: 'ratio' | 'p99';
-  /** The row the target is about. */
-  row: number;
-  conns: number;
+  /**
+   * ratio: req/s against another row of the run; p99: latency against another row; cost: the
+   * cost of a request (1 / req/s) at 100,000 articles against the same row at 1,000.
+   */
+  kind: 'ratio' | 'p99' | 'cost';
+  /** The row the target is about (none: the run as a whole, e.g. no run to compare with). */
+  row?: number;
+  conns?: number;
   /** The target, e.g. `≥ 0.7 × (1)`. */
   text: string;
   /** What was measured, e.g. `0.841 × (1)`, or why it could not be. */
@@ -43,7 +46,20 @@ export interface TargetInput {
    * (10), (7) against (13)), with how: their targets are missed, whatever the ratio.
    */
   mismatched?: ReadonlyMap<number, string>;
+  /** With `--articles 100000`: the figures of a `--articles 1000` run of the same commit. */
+  baseline?: CostBaseline;
 }
+
+/** The runs cost growth is measured in, and the line: a request at 100,000 articles costs at most 2 × what it costs at 1,000. */
+export const COST = { articles: 100_000, baseArticles: 1_000, max: 2 } as const;
+
+export type CostBaseline =
+  | { found: false; reason: string }
+  | {
+      found: true;
+      /** The row's req/s at `conns` in the newest such run that measured it, and that run's file. */
+      figure(row: number, conns: number): { rps: number; source: string } | undefined;
+    };
 
 /** Row `row` at `min` × the req/s of row `reference` or more, both answered as expected. */
 interface RatioTarget {
@@ -130,6 +146,32 @@ export function evaluateTargets(input: TargetInput): Verdict[] {
       met: ratio <= P99.max,
     });
   }
+  if (input.articles === COST.articles) verdicts.push(...costVerdicts(input));
+  return verdicts;
+}
+
+/** Every measured row at each connection count: cost (1 / req/s) ≤ 2 × its cost in the 1,000-article run. */
+function costVerdicts(input: TargetInput): Verdict[] {
+  const text = `cost ≤ ${COST.max} × cost at ${COST.baseArticles.toLocaleString('en-US')} articles`;
+  const baseline = input.baseline ?? { found: false, reason: 'no baseline was looked for' };
+  if (!baseline.found) return [{ kind: 'cost', text, value: baseline.reason, met: false }];
+  const verdicts: Verdict[] = [];
+  for (const [row, byConns] of input.measured) {
+    for (const conns of input.connections) {
+      const own = byConns.get(conns);
+      if (!own) continue;
+      const base = baseline.figure(row, conns);
+      if (!base) {
+        verdicts.push({ kind: 'cost', row, conns, text, value: `no figure for (${row}) at ${conns} connections in a --articles ${COST.baseArticles} run of this commit`, met: false });
+        continue;
+      }
+      const problem = flaw(row, own);
+      // cost now / cost then = (1 / rps now) / (1 / rps then)
+      const growth = base.rps / own.rps;
+      const value = `${Number.isFinite(growth) ? growth.toFixed(2) : '–'} × (${base.rps.toFixed(1)} → ${own.rps.toFixed(1)} req/s)${problem ? `; ${problem}` : ''}`;
+      verdicts.push({ kind: 'cost', row, conns, text, value, met: !problem && growth <= COST.max });
+    }
+  }
   return verdicts;
 }
 
@@ -139,4 +181,5 @@ export const missed = (verdicts: Verdict[]) => verdicts.filter((v) => !v.met);
 export const exitStatus = (verdicts: Verdict[]) => (missed(verdicts).length > 0 ? 1 : 0);
 
 /** One line per missed target, for stderr and the report. */
-export const describeMissed = (verdict: Verdict) => `(${verdict.row}) at ${verdict.conns} connections: target ${verdict.text}, measured ${verdict.value}`;
+export const describeMissed = (verdict: Verdict) =>
+  `${verdict.row === undefined ? 'the run' : `(${verdict.row}) at ${verdict.conns} connections`}: target ${verdict.text}, ${verdict.row === undefined ? '' : 'measured '}${verdict.value}`;

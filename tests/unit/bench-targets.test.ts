@@ -1,5 +1,6 @@
 import { describeDifference, firstDifference } from '../../scripts/bench/probe';
-import { describeMissed, evaluateTargets, exitStatus, missed, referencesOf, type Measured, type Stats } from '../../scripts/bench/targets';
+import { findBaseline, whyNotWritten, type ResultsFile } from '../../scripts/bench/results';
+import { describeMissed, evaluateTargets, exitStatus, missed, referencesOf, type CostBaseline, type Measured, type Stats } from '../../scripts/bench/targets';
 
 const stats = (rps: number, extra: Partial<Stats> = {}): Stats => ({
   rps,
@@ -82,7 +83,7 @@ describe('bench targets: met or missed, from the measured rows only', () => {
       '(7) at 10 connections: target ≥ 0.5 × (4), measured 0.50 × (4)',
     ]);
     // With --articles the list is compared with the generated article by slug, (8), not (4).
-    const scaled = evaluateTargets({ measured: measured({ ...good, 8: stats(2_000) }), connections: [10], articles: 100_000 });
+    const scaled = evaluateTargets({ measured: measured({ ...good, 8: stats(2_000) }), connections: [10], articles: 10_000 });
     expect(missed(scaled).map(describeMissed)).toEqual(['(7) at 10 connections: target ≥ 0.5 × (8), measured 0.30 × (8)']);
   });
 
@@ -153,5 +154,90 @@ describe('first difference between two answers', () => {
     expect(describeDifference(7, Buffer.from('[1,2]'), 13, Buffer.from('[1,3]'))).toBe(
       '(7) and (13) answer different bytes (5 and 5); first difference at byte 3: (7) `[1,2]` / (13) `[1,3]`'
     );
+  });
+});
+
+describe('cost growth: --articles 100000 against a --articles 1000 run of the same commit', () => {
+  const at1000 = { 1: 10_000, 7: 40, 8: 500 } as Record<number, number>;
+  const baseline: CostBaseline = {
+    found: true,
+    figure: (row, conns) => (at1000[row] === undefined || conns !== 10 ? undefined : { rps: at1000[row], source: 'bench/results/articles-1000.json' }),
+  };
+  const cost = (rows: Record<number, Stats>, input: { articles?: number; baseline?: CostBaseline } = {}) =>
+    evaluateTargets({ measured: measured(rows), connections: [10], articles: input.articles ?? 100_000, baseline: input.baseline ?? baseline }).filter((v) => v.kind === 'cost');
+
+  it('is met while a row costs at most 2 × what it cost at 1,000 articles, missed beyond', () => {
+    const verdicts = cost({ 1: stats(9_000), 7: stats(20), 8: stats(240) });
+    expect(verdicts.map((v) => `${v.row} ${v.met ? 'met' : 'missed'}: ${v.value}`)).toEqual([
+      '1 met: 1.11 × (10000.0 → 9000.0 req/s)',
+      '7 met: 2.00 × (40.0 → 20.0 req/s)',
+      '8 missed: 2.08 × (500.0 → 240.0 req/s)',
+    ]);
+    expect(describeMissed(verdicts[2])).toBe('(8) at 10 connections: target cost ≤ 2 × cost at 1,000 articles, measured 2.08 × (500.0 → 240.0 req/s)');
+  });
+
+  it('misses a row the 1,000 run did not measure', () => {
+    expect(cost({ 13: stats(20) }).map((v) => [v.row, v.met, v.value])).toEqual([
+      [13, false, 'no figure for (13) at 10 connections in a --articles 1000 run of this commit'],
+    ]);
+  });
+
+  it('without a 1,000 run of the same commit, is missed for the run, with the reason, and the bench exits 1', () => {
+    const none: CostBaseline = { found: false, reason: 'no --articles 1000 run of commit abc1234 in bench/results/*.json' };
+    const verdicts = evaluateTargets({ measured: measured({ 1: stats(9_000) }), connections: [10], articles: 100_000, baseline: none });
+    expect(missed(verdicts).map(describeMissed)).toEqual([
+      'the run: target cost ≤ 2 × cost at 1,000 articles, no --articles 1000 run of commit abc1234 in bench/results/*.json',
+    ]);
+    expect(exitStatus(verdicts)).toBe(1);
+  });
+
+  it('applies to --articles 100000 runs only', () => {
+    expect(cost({ 8: stats(1) }, { articles: 1_000 })).toEqual([]);
+    expect(cost({ 8: stats(1) }, { articles: 1 })).toEqual([]);
+  });
+
+  const file = (name: string, commit: string, articles: number, started: string, rows: Record<string, number>) => ({
+    file: `bench/results/${name}.json`,
+    content: {
+      schema: 2,
+      commit,
+      info: { command: 'npm run bench', started, articles },
+      results: Object.fromEntries(Object.entries(rows).map(([key, rps]) => [key, { row: { id: Number(key.split('@')[0]), label: '' }, conns: 10, stats: stats(rps) }])),
+      targets: [],
+      missed: [],
+      sql: {},
+    } as ResultsFile,
+  });
+
+  it('takes each row from the newest 1,000-article run of the same code that measured it', () => {
+    const files = [
+      file('old', 'aaa', 1_000, '2026-11-01T00:00:00.000Z', { '7@10': 30, '8@10': 400 }),
+      file('new', 'aaa', 1_000, '2026-11-02T00:00:00.000Z', { '7@10': 40 }),
+      file('other-commit', 'bbb', 1_000, '2026-11-03T00:00:00.000Z', { '7@10': 99, '8@10': 99 }),
+      file('other-size', 'aaa', 100_000, '2026-11-04T00:00:00.000Z', { '7@10': 77 }),
+    ];
+    const found = findBaseline(files, 'aaa', (commit) => commit === 'aaa');
+    expect(found.found && found.figure(7, 10)).toEqual({ rps: 40, source: 'bench/results/new.json' });
+    expect(found.found && found.figure(8, 10)).toEqual({ rps: 400, source: 'bench/results/old.json' });
+    expect(found.found && found.figure(8, 50)).toBeUndefined();
+    const none = findBaseline(files, 'ccc1234567', (commit) => commit === 'ccc1234567');
+    expect(none).toEqual({ found: false, reason: expect.stringContaining('no --articles 1000 run of commit ccc1234') });
+  });
+});
+
+describe('results are written from a committed tree only', () => {
+  const state = (commit: string, changes: string[] = []) => ({ commit, short: commit.slice(0, 7), changes });
+
+  it('writes when the tree was committed and unchanged from start to end', () => {
+    expect(whyNotWritten(state('abcdef0123'), state('abcdef0123'))).toBeUndefined();
+  });
+
+  it('does not write with a change or an untracked file, a commit made during the run, or no git', () => {
+    expect(whyNotWritten(state('abcdef0123', ['?? scripts/new.ts']), state('abcdef0123', ['?? scripts/new.ts']))).toBe(
+      'the tree has uncommitted changes (?? scripts/new.ts)'
+    );
+    expect(whyNotWritten(state('abcdef0123'), state('abcdef0123', [' M src/index.ts']))).toBe('the tree has uncommitted changes (M src/index.ts)');
+    expect(whyNotWritten(state('abcdef0123'), state('1234567890'))).toBe('the commit changed during the run (abcdef0 → 1234567)');
+    expect(whyNotWritten(undefined, undefined)).toBe('not a git checkout');
   });
 });
