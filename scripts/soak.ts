@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { percentile } from './lib/stats';
 import { adminClient, createDatabase, dropDatabase, runCli, startInstance, startPostgres, type RunningProcess } from './lib/instances';
 import { removeEmbeddedCluster } from '../src/runtime/embedded-postgres';
 
@@ -28,11 +29,6 @@ function parseArgs(argv: string[]) {
 }
 
 const SLUG = 'putin-visits-chinas-little-moscow-as-allies-continue-to-discuss-trade';
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 export async function soak(argv: string[]): Promise<number> {
   const args = parseArgs(argv);

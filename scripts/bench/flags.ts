@@ -1,0 +1,47 @@
+/** The bench's command line. */
+import { z } from 'zod';
+
+export const Flags = z
+  .object({
+    duration: z.coerce.number().positive().max(600).optional(),
+    articles: z.coerce.number().int().min(1).max(1_000_000).default(1),
+    quick: z.boolean().default(false),
+    only: z
+      .string()
+      .regex(/^\d+(,\d+)*$/, 'a comma-separated list of row numbers, e.g. 1,5')
+      .transform((s) => s.split(',').map(Number))
+      .optional(),
+    rounds: z.coerce.number().int().min(1).max(60).optional(),
+    cpuProf: z.boolean().default(false),
+    out: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a plain file name').optional(),
+  })
+  .strict();
+export type Flags = z.infer<typeof Flags>;
+
+export const VALUE_FLAGS: Record<string, keyof Flags> = { '--duration': 'duration', '--articles': 'articles', '--only': 'only', '--out': 'out', '--rounds': 'rounds' };
+export const BOOL_FLAGS: Record<string, keyof Flags> = { '--quick': 'quick', '--cpu-prof': 'cpuProf' };
+export const USAGE = 'usage: npm run bench -- [--duration <s>] [--articles <n>] [--quick] [--rounds <n>] [--only <ids>] [--cpu-prof] [--out <name>]';
+
+export function parseFlags(argv: string[]): Flags {
+  const raw: Record<string, unknown> = {};
+  for (let i = 0; i < argv.length; i += 1) {
+    const [name, inline] = argv[i].split(/=(.*)/s, 2);
+    if (VALUE_FLAGS[name]) {
+      const value = inline ?? argv[(i += 1)];
+      if (value === undefined) throw new UsageError(`${name} needs a value`);
+      raw[VALUE_FLAGS[name]] = value;
+    } else if (BOOL_FLAGS[name] && inline === undefined) {
+      raw[BOOL_FLAGS[name]] = true;
+    } else {
+      throw new UsageError(`unknown argument: ${argv[i]}`);
+    }
+  }
+  const parsed = Flags.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`--${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export class UsageError extends Error {}
