@@ -1,10 +1,13 @@
 /** The bench's command line. */
 import { z } from 'zod';
 
+/** Articles in the database unless `--articles` says otherwise: lists of 20 need more than one. */
+export const DEFAULT_ARTICLES = 1000;
+
 export const Flags = z
   .object({
     duration: z.coerce.number().positive().max(600).optional(),
-    articles: z.coerce.number().int().min(1).max(1_000_000).default(1),
+    articles: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_ARTICLES),
     quick: z.boolean().default(false),
     only: z
       .string()

@@ -13,7 +13,7 @@
  * embedded PostgreSQL under .tmp/ (stopped and removed at the end). Loopback only, bounded in
  * time, and everything it started is stopped on success, failure or Ctrl-C.
  *
- * Flags: --duration <s> (10), --articles <n> (1), --quick (2 s per row), --rounds <n> (each
+ * Flags: --duration <s> (10), --articles <n> (1000), --quick (2 s per row), --rounds <n> (each
  * row's duration in n round-robin slices; 5 from 5 s up), --only <ids> (e.g. 1,5), --cpu-prof
  * (profile the app children around each row; summary appended to the report),
  * --out <name> (file name under bench/results/; default latest, quick, articles-<n>, quick-articles-<n>).

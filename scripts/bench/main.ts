@@ -4,7 +4,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { RESULTS, ROOT, say } from './common';
 import { freshDatabase, generateArticles } from './data';
-import { parseFlags, USAGE, UsageError, type Flags } from './flags';
+import { DEFAULT_ARTICLES, parseFlags, USAGE, UsageError, type Flags } from './flags';
 import { Measurement, measureSlice, sqlPerRequest, warmUp } from './load';
 import { expect, probe, request, type Captured } from './probe';
 import { summariseProfile } from './profile';
@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   const warmup = flags.quick ? 0.5 : Math.min(2, duration / 5);
   // A profile is one window: one slice per row then.
   const rounds = flags.cpuProf ? 1 : (flags.rounds ?? (duration >= 5 ? 5 : 1));
-  const outName = flags.out ?? ([flags.quick ? 'quick' : '', flags.articles > 1 ? `articles-${flags.articles}` : ''].filter(Boolean).join('-') || 'latest');
+  const outName = flags.out ?? ([flags.quick ? 'quick' : '', flags.articles !== DEFAULT_ARTICLES ? `articles-${flags.articles}` : ''].filter(Boolean).join('-') || 'latest');
   const started = new Date();
   const loadBefore = loadavg();
   // Figures are kept only for a committed tree: checked now and again before writing.

@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { cacheKey, GRAPHQL_BODY_LIMIT, graphqlCacheKey, hasShapeHeader, isCacheableGet, PUBLIC_CACHE_CONTROL, RAW_BODY } from './policy';
-import { etagMatches, type CachedResponse, type ResponseCache } from './response-cache';
+import { cacheKey, GRAPHQL_BODY_LIMIT, graphqlCacheKey, hasShapeHeader, isCacheableGet, RAW_BODY } from './policy';
+import { etagMatches, type ResponseCache } from './response-cache';
 
 export type Gate = { usable(): boolean };
 
@@ -17,7 +17,7 @@ export function withFastPath(cache: ResponseCache, gate: Gate, next: RequestList
       const entry = gate.usable() ? cache.get(cacheKey('GET', url, origin)) : undefined;
       if (entry) {
         if (etagMatches(req.headers['if-none-match'], entry.etag)) {
-          res.writeHead(304, notModifiedHeaders(entry.headers));
+          res.writeHead(304, entry.notModifiedHeaders);
           res.end();
           return;
         }
@@ -48,9 +48,9 @@ export function withFastPath(cache: ResponseCache, gate: Gate, next: RequestList
   };
 }
 
-function answer(req: IncomingMessage, res: ServerResponse, entry: CachedResponse & { hitHeaders: Record<string, string | string[]> }): void {
+function answer(req: IncomingMessage, res: ServerResponse, entry: NonNullable<ReturnType<ResponseCache['get']>>): void {
   if (etagMatches(req.headers['if-none-match'], entry.etag)) {
-    res.writeHead(304, notModifiedHeaders(entry.headers));
+    res.writeHead(304, entry.notModifiedHeaders);
     res.end();
     return;
   }
@@ -70,13 +70,4 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
-}
-
-const KEEP_ON_304 = ['etag', 'cache-control', 'surrogate-control', 'surrogate-key', 'cache-tag', 'vary', 'access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers'];
-
-export function notModifiedHeaders(headers: Record<string, string | string[]>): Record<string, string | string[]> {
-  const kept: Record<string, string | string[]> = {};
-  for (const name of KEEP_ON_304) if (headers[name] !== undefined) kept[name] = headers[name];
-  kept['cache-control'] ??= PUBLIC_CACHE_CONTROL;
-  return kept;
 }

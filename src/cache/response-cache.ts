@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PUBLIC_CACHE_CONTROL } from './policy';
 
 export interface CachedResponse {
   status: number;
@@ -12,6 +13,8 @@ export interface CachedResponse {
 interface Stored extends CachedResponse {
   /** The headers of a hit: `headers` plus `x-cache: hit`, built once. */
   hitHeaders: Record<string, string | string[]>;
+  /** The headers of a 304 for it, built once. */
+  notModifiedHeaders: Record<string, string | string[]>;
   size: number;
   expiresAt: number;
   touchedAt: number;
@@ -63,7 +66,7 @@ export class ResponseCache {
     return this.probation.has(key) || this.protectedEntries.has(key);
   }
 
-  get(key: string): (CachedResponse & { hitHeaders: Record<string, string | string[]> }) | undefined {
+  get(key: string): (CachedResponse & Pick<Stored, 'hitHeaders' | 'notModifiedHeaders'>) | undefined {
     const now = Date.now();
     let entry = this.protectedEntries.get(key);
     if (entry) {
@@ -101,6 +104,7 @@ export class ResponseCache {
     const entry: Stored = {
       ...response,
       hitHeaders: { ...response.headers, 'x-cache': 'hit' },
+      notModifiedHeaders: notModifiedHeaders(response.headers),
       size,
       expiresAt: now + Math.min(ttlMs, this.limits.ttlMs),
       touchedAt: now,
@@ -190,6 +194,16 @@ export function strongEtag(body: Buffer | string): string {
 /** If-None-Match matches (`*`, a list, weak or strong forms of the same tag). */
 export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
+  if (ifNoneMatch === etag) return true; // the usual case: the one ETag the client was given
   if (ifNoneMatch.trim() === '*') return true;
   return ifNoneMatch.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}
+
+const KEEP_ON_304 = ['etag', 'cache-control', 'surrogate-control', 'surrogate-key', 'cache-tag', 'vary', 'access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers'];
+
+export function notModifiedHeaders(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+  const kept: Record<string, string | string[]> = {};
+  for (const name of KEEP_ON_304) if (headers[name] !== undefined) kept[name] = headers[name];
+  kept['cache-control'] ??= PUBLIC_CACHE_CONTROL;
+  return kept;
 }

@@ -15,7 +15,6 @@ import {
   strongEtag,
   surrogateControl,
 } from '../cache';
-import { notModifiedHeaders } from '../cache/fast-path';
 import { scrubGraphqlErrors } from '../graphql/limits';
 import { graphqlGetRequest, operationType, type GraphqlRequest } from '../graphql/operation';
 import { ReadTags, recordReads } from '../public-view/scope';
@@ -82,7 +81,7 @@ export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
       const hit = responseCache.get(key);
       if (hit) {
         if (etagMatches(header(ctx, 'if-none-match'), hit.etag)) {
-          for (const [name, value] of Object.entries(notModifiedHeaders(hit.headers))) ctx.set(name, String(value));
+          for (const [name, value] of Object.entries(hit.notModifiedHeaders)) ctx.set(name, String(value));
           ctx.status = 304;
           ctx.body = null;
           return;
