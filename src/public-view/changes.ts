@@ -69,6 +69,7 @@ const pending = new AsyncLocalStorage<ChangeSet>();
 
 export function installChangeCapture(strapi: Core.Strapi, models: PublicModels, handlers: ChangeHandlers): void {
   wrapTransactions(strapi, handlers);
+  (strapi as unknown as { [NOTE]: Note })[NOTE] = (uid, documentIds) => pending.getStore()?.add(uid, documentIds);
 
   const tracked = (uid: string) => models.byUid.has(uid) || PERMISSION_MODELS.has(uid);
   const note = async (uid: string, rows: ChangedRow[]) => {
@@ -116,6 +117,20 @@ export function installChangeCapture(strapi: Core.Strapi, models: PublicModels, 
     afterUpdateMany: after((event) => event.state.rows ?? []),
     afterDeleteMany: after((event) => event.state.rows ?? []),
   } as never);
+}
+
+/** Where an app keeps its `noteChanged` (on the app: one per app, whichever copy of this module asks). */
+const NOTE = Symbol.for('news.public-view.note-changed');
+type Note = (uid: string, documentIds: string[]) => void;
+
+/**
+ * Notes documents changed by a write that bypassed the database layer's lifecycles (the
+ * importer's multi-row inserts), as those events would have: handled like them at the end of the
+ * enclosing transaction, which the write must run in (outside one, or before the capture is
+ * installed, nothing is noted: as for a lifecycle event then).
+ */
+export function noteChanged(strapi: Core.Strapi, uid: string, documentIds: string[]): void {
+  (strapi as unknown as { [NOTE]?: Note })[NOTE]?.(uid, documentIds);
 }
 
 function merge(into: ChangeSet, from: ChangeSet): void {
