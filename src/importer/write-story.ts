@@ -196,17 +196,38 @@ async function resolveCredits(strapi: Strapi, story: Story): Promise<Map<string,
   const names = new Set<string>();
   if (story.lead) names.add(story.lead.credit);
   for (const block of story.body) if (block.type === 'figure') names.add(block.credit);
+  // Those that exist in one query (the Document Service's findFirst costs a transaction each).
+  const existing = await documentIdsBy(strapi, CREDIT_UID, 'name', [...names]);
   const ids = new Map<string, string>();
-  for (const name of names) ids.set(name, await findOrCreateCredit(strapi, name));
+  for (const name of names) ids.set(name, existing.get(name) ?? (await findOrCreateCredit(strapi, name)));
   return ids;
+}
+
+/**
+ * The documentIds of the records whose `column` holds one of these values, by value: what
+ * findFirst({ filters: { [field]: { $eq: value } } }) finds for each, for a content type without
+ * draft & publish or locales (one row per document).
+ */
+async function documentIdsBy(strapi: Strapi, uid: typeof AUTHOR_UID | typeof CREDIT_UID, column: 'name' | 'slug', values: string[]): Promise<Map<string, string>> {
+  if (values.length === 0) return new Map();
+  const rows = (await strapi.db
+    .connection(strapi.db.metadata.get(uid).tableName)
+    .select('document_id', column)
+    .whereIn(column, values)
+    .orderBy('id')) as Array<Record<string, string>>;
+  const found = new Map<string, string>();
+  for (const row of rows) if (!found.has(row[column])) found.set(row[column], row.document_id);
+  return found;
 }
 
 /** The story's authors, in byline order: each found by the slug of its name, or created. */
 async function resolveAuthors(strapi: Strapi, story: Story): Promise<string[]> {
+  const slugs = story.authors.map((name) => slugify(name, createHash('sha256').update(name).digest('hex')));
+  const existing = await documentIdsBy(strapi, AUTHOR_UID, 'slug', slugs);
   const ids: string[] = [];
-  for (const name of story.authors) {
-    const slug = slugify(name, createHash('sha256').update(name).digest('hex'));
-    ids.push(await findOrCreate(strapi, AUTHOR_UID, { slug: { $eq: slug } }, { name, slug }));
+  for (const [i, name] of story.authors.entries()) {
+    const slug = slugs[i];
+    ids.push(existing.get(slug) ?? (await findOrCreate(strapi, AUTHOR_UID, { slug: { $eq: slug } }, { name, slug })));
   }
   return [...new Set(ids)];
 }
