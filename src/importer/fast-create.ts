@@ -3,7 +3,7 @@ import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { sanitize } from '@strapi/utils';
 import { validateArticleInput } from '../articles/validation';
-import { ARTICLE_UID, CREDIT_UID, FIGURE_COMPONENT, PARAGRAPH_COMPONENT } from '../articles/constants';
+import { ARTICLE_UID, AUTHOR_UID, CREDIT_UID, FIGURE_COMPONENT, PARAGRAPH_COMPONENT, SECTION_UID } from '../articles/constants';
 import { noteChanged } from '../public-view/changes';
 import { currentAuthor, REVISION_UID } from '../revisions/store';
 import { snapshotOf, type ArticleIn } from '../revisions/snapshot';
@@ -109,7 +109,6 @@ export async function createStoryFast(
   story: FastStory
 ): Promise<string> {
   const { trx } = transaction;
-  const db = (table: string) => strapi.db.connection(table).transacting(trx);
   const { data, locale } = story;
   const newDocumentId = (strapi.db.metadata.get(ARTICLE_UID).attributes.documentId as unknown as { default: () => string }).default;
   const documentId = newDocumentId();
@@ -117,17 +116,16 @@ export async function createStoryFast(
 
   const figures = [...(data.lead ? [data.lead] : []), ...data.body.filter((b): b is { __component: typeof FIGURE_COMPONENT } & FigureData => b.__component === FIGURE_COMPONENT)];
   const creditIds = [...new Set(figures.map((f) => f.credit).filter((id): id is string => id !== null))];
-  const credits = new Map<string, { id: number; documentId: string; name: string }>();
-  if (creditIds.length > 0) {
-    const rows = (await db(table(strapi, CREDIT_UID)).select('id', 'document_id', 'name').whereIn('document_id', creditIds)) as Array<{ id: number; document_id: string; name: string }>;
-    for (const row of rows) credits.set(row.document_id, { id: row.id, documentId: row.document_id, name: row.name });
-  }
-  const authorIds = data.authors.length > 0
-    ? new Map(((await db('authors').select('id', 'document_id').whereIn('document_id', data.authors)) as Array<{ id: number; document_id: string }>).map((r) => [r.document_id, r.id]))
-    : new Map<string, number>();
-  const sectionId = data.section
-    ? ((await db('sections').select('id').where({ document_id: data.section, locale }).first()) as { id: number } | undefined)?.id
-    : undefined;
+  // The records it links to, as the database layer reads them (the events carry them whole).
+  const records = async (uid: string, where: Record<string, unknown>) =>
+    (await strapi.db.query(uid as never).findMany({ where })) as unknown as Row[];
+  const credits = new Map<string, Row>();
+  if (creditIds.length > 0) for (const row of await records(CREDIT_UID, { documentId: { $in: creditIds } })) credits.set(row.documentId as string, row);
+  const authorRows = new Map<string, Row>();
+  if (data.authors.length > 0) for (const row of await records(AUTHOR_UID, { documentId: { $in: data.authors } })) authorRows.set(row.documentId as string, row);
+  const section = data.section ? (await records(SECTION_UID, { documentId: data.section, locale }))[0] : undefined;
+  const authorIds = new Map([...authorRows].map(([documentId, row]) => [documentId, row.id]));
+  const sectionId = section?.id;
   if (creditIds.some((id) => !credits.has(id)) || data.authors.some((id) => !authorIds.has(id)) || (data.section && sectionId === undefined)) {
     throw new Error(`${story.source}: a credit, author or section it names is gone`);
   }
@@ -147,28 +145,32 @@ export async function createStoryFast(
     updated_at: now,
     locale,
   };
-  const [draftRow, publishedRow] = (await db('articles')
-    .insert([
-      { ...article, published_at: null },
-      { ...article, published_at: now },
-    ])
-    .returning(['id'])) as Array<{ id: number }>;
-  const rowIds = [draftRow.id, publishedRow.id];
-
-  // Components, each row's own: paragraphs and figures in one insert each, both rows at once.
+  // Ids from the tables' own sequences, taken up front so that every insert can go in one statement.
   const paragraphs = data.body.filter((b) => b.__component === PARAGRAPH_COMPONENT) as Array<{ text: string }>;
-  const paragraphIds = paragraphs.length > 0
-    ? ((await db('components_content_paragraphs').insert(rowIds.flatMap(() => paragraphs.map((p) => ({ text: p.text })))).returning(['id'])) as Array<{ id: number }>).map((r) => r.id)
-    : [];
-  const figureIds = figures.length > 0
-    ? ((await db('components_media_figures')
-        .insert(rowIds.flatMap(() => figures.map((f) => ({ caption: f.caption, alt: null, photographer: f.photographer, copyright: f.copyright }))))
-        .returning(['id'])) as Array<{ id: number }>).map((r) => r.id)
-    : [];
-  const creditLinks = rowIds.flatMap((_, row) =>
-    figures.flatMap((f, i) => (f.credit ? [{ figure_id: figureIds[row * figures.length + i], image_credit_id: credits.get(f.credit)!.id }] : []))
+  const ids = await allocateIds(strapi, trx, { articles: 2, components_content_paragraphs: 2 * paragraphs.length, components_media_figures: 2 * figures.length });
+  const [draftRow, publishedRow] = ids.articles.map((id) => ({ id }));
+  const rowIds = [draftRow.id, publishedRow.id];
+  const paragraphIds = ids.components_content_paragraphs;
+  const figureIds = ids.components_media_figures;
+  const inserts: Knex.QueryBuilder[] = [];
+  const insert = (tableName: string, rows: Array<Record<string, unknown>>) => {
+    if (rows.length > 0) inserts.push(strapi.db.connection(tableName).insert(rows));
+  };
+
+  insert('articles', [
+    { id: draftRow.id, ...article, published_at: null },
+    { id: publishedRow.id, ...article, published_at: now },
+  ]);
+  // Components, each row's own: paragraphs and figures in one insert each, both rows at once.
+  insert('components_content_paragraphs', rowIds.flatMap(() => paragraphs).map((p, i) => ({ id: paragraphIds[i], text: p.text })));
+  insert(
+    'components_media_figures',
+    rowIds.flatMap(() => figures).map((f, i) => ({ id: figureIds[i], caption: f.caption, alt: null, photographer: f.photographer, copyright: f.copyright }))
   );
-  if (creditLinks.length > 0) await db('components_media_figures_credit_lnk').insert(creditLinks);
+  insert(
+    'components_media_figures_credit_lnk',
+    rowIds.flatMap((_, row) => figures.flatMap((f, i) => (f.credit ? [{ figure_id: figureIds[row * figures.length + i], image_credit_id: credits.get(f.credit)!.id }] : [])))
+  );
 
   const cmps: Array<Record<string, unknown>> = [];
   rowIds.forEach((entityId, row) => {
@@ -180,20 +182,16 @@ export async function createStoryFast(
       cmps.push({ entity_id: entityId, cmp_id: cmpId, component_type: block.__component, field: 'body', order: i + 1 });
     });
   });
-  if (cmps.length > 0) await db('articles_cmps').insert(cmps);
+  insert('articles_cmps', cmps);
 
   // The `credits` relation as syncCredits sets it (its ids sorted as it sorts them).
   const wanted = [...new Set(figures.map((f) => (f.credit ? credits.get(f.credit)!.id : undefined)).filter((id): id is number => id !== undefined))].sort();
-  if (wanted.length > 0) {
-    await db('articles_credits_lnk').insert(rowIds.flatMap((articleId) => wanted.map((id, i) => ({ article_id: articleId, image_credit_id: id, image_credit_ord: i + 1 }))));
-  }
-  if (data.authors.length > 0) {
-    await db('articles_authors_lnk').insert(rowIds.flatMap((articleId) => data.authors.map((id, i) => ({ article_id: articleId, author_id: authorIds.get(id)!, author_ord: i + 1 }))));
-  }
-  if (sectionId !== undefined) await db('articles_section_lnk').insert(rowIds.map((articleId) => ({ article_id: articleId, section_id: sectionId })));
+  insert('articles_credits_lnk', rowIds.flatMap((articleId) => wanted.map((id, i) => ({ article_id: articleId, image_credit_id: id, image_credit_ord: i + 1 }))));
+  insert('articles_authors_lnk', rowIds.flatMap((articleId) => data.authors.map((id, i) => ({ article_id: articleId, author_id: authorIds.get(id)!, author_ord: i + 1 }))));
+  if (sectionId !== undefined) insert('articles_section_lnk', rowIds.map((articleId) => ({ article_id: articleId, section_id: sectionId })));
 
   // The publish revision, from what was just written (recordPublished reads it back).
-  const figureIn = (f: FigureData) => ({ caption: f.caption, alt: null, credit: f.credit ? credits.get(f.credit)! : null, image: null });
+  const figureIn = (f: FigureData) => ({ caption: f.caption, alt: null, credit: f.credit ? (credits.get(f.credit)! as unknown as { documentId: string; name: string }) : null, image: null });
   const published: ArticleIn = {
     headline: data.headline,
     slug: story.slug,
@@ -206,7 +204,7 @@ export async function createStoryFast(
   };
   const author = currentAuthor(strapi);
   const revisionDocumentId = (strapi.db.metadata.get(REVISION_UID).attributes.documentId as unknown as { default: () => string }).default();
-  await db('article_revisions').insert({
+  insert('article_revisions', [{
     document_id: revisionDocumentId,
     article_document_id: documentId,
     locale,
@@ -218,47 +216,103 @@ export async function createStoryFast(
     created_at: now,
     updated_at: now,
     published_at: now,
-  });
+  }]);
+  await insertAll(strapi, trx, inserts);
 
   // What the lifecycle events of these writes would have noted: the read model row is rebuilt at
   // the end of this transaction, the cache purged after it commits.
   noteChanged(strapi, ARTICLE_UID, [documentId]);
   noteChanged(strapi, REVISION_UID, [revisionDocumentId]);
-  // And the Document Service's events (webhooks) once this commits, as create and publish send them.
+  // And the Document Service's events (webhooks) once this commits, as create and publish send
+  // them: each row as its deep populate reads it (built from what was just written), sanitized.
+  const entry = (id: number, publishedAt: Date | null, componentIds: { paragraphs: number[]; figures: number[] }): Row => {
+    let p = 0;
+    let f = 0;
+    const figureEntry = (fig: FigureData): Row => ({
+      id: componentIds.figures[f++],
+      caption: fig.caption,
+      alt: null,
+      photographer: fig.photographer,
+      copyright: fig.copyright,
+      image: null,
+      credit: fig.credit ? { ...credits.get(fig.credit)! } : null,
+    });
+    const lead = data.lead ? figureEntry(data.lead) : null;
+    const body = data.body.map((b) =>
+      b.__component === PARAGRAPH_COMPONENT ? { id: componentIds.paragraphs[p++], text: b.text, __component: b.__component } : { ...figureEntry(b), __component: b.__component }
+    );
+    return {
+      id,
+      documentId,
+      headline: data.headline,
+      slug: story.slug,
+      standfirst: null,
+      byline: null,
+      dateline: data.dateline,
+      firstPublishDate: now,
+      publishAt: null,
+      unpublishAt: null,
+      scheduleError: null,
+      version: 2,
+      importSource: story.source,
+      importHash: story.key,
+      importVersion: 2,
+      createdAt: now,
+      updatedAt: now,
+      publishedAt,
+      createdBy: null,
+      updatedBy: null,
+      locale,
+      authors: data.authors.map((id) => ({ ...authorRows.get(id)! })),
+      section: section ? { ...section } : null,
+      tags: [],
+      credits: wanted.map((id) => ({ ...[...credits.values()].find((c) => c.id === id)! })),
+      corrections: [],
+      lead,
+      body,
+    };
+  };
+  const perRow = (row: number) => ({
+    paragraphs: paragraphIds.slice(row * paragraphs.length, (row + 1) * paragraphs.length),
+    figures: figureIds.slice(row * figures.length, (row + 1) * figures.length),
+  });
+  const entries: Array<[string, Row]> = [
+    ['entry.create', entry(draftRow.id, null, perRow(0))],
+    ['entry.publish', entry(publishedRow.id, now, perRow(1))],
+  ];
   transaction.onCommit(() => {
-    emitEvents(strapi, [
-      ['entry.create', draftRow.id],
-      ['entry.publish', publishedRow.id],
-    ]).catch((error: Error) => strapi.log.error(`${story.source}: entry events: ${error.message}`));
+    emitEvents(strapi, entries).catch((error: Error) => strapi.log.error(`${story.source}: entry events: ${error.message}`));
   });
   return documentId;
 }
 
-function table(strapi: Strapi, uid: string): string {
-  return strapi.db.metadata.get(uid as never).tableName;
+type Row = Record<string, unknown> & { id: number };
+
+/** `count` new ids from each table's id sequence, in ascending order. One statement. */
+async function allocateIds<T extends string>(strapi: Strapi, trx: Knex.Transaction, counts: Record<T, number>): Promise<Record<T, number[]>> {
+  const tables = Object.keys(counts) as T[];
+  const columns = tables.map(
+    (_, i) => `ARRAY(SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?::int) ORDER BY 1) AS t${i}`
+  );
+  const bindings = tables.flatMap((t) => [t, counts[t]]);
+  const { rows } = (await strapi.db.connection.raw(`SELECT ${columns.join(', ')}`, bindings).transacting(trx)) as { rows: Array<Record<string, Array<string | number>>> };
+  return Object.fromEntries(tables.map((t, i) => [t, rows[0][`t${i}`].map(Number)])) as Record<T, number[]>;
 }
 
-type DeepPopulate = (uid: string, options: Record<string, unknown>) => Record<string, unknown>;
-let deepPopulate: DeepPopulate | undefined;
-
 /**
- * The events the Document Service's event manager sends for these rows (each row populated as it
- * populates it, sanitized as it sanitizes it), with the rows read in one query rather than one
- * each. Its `getDeepPopulate` is not exported by @strapi/core: loaded from its build.
+ * The inserts as one statement (each a data-modifying WITH query: PostgreSQL runs them all, and
+ * checks the foreign keys between them at its end): one round trip instead of one each.
  */
-async function emitEvents(strapi: Strapi, events: Array<[string, number]>): Promise<void> {
-  if (!deepPopulate) {
-    const core = dirname(require.resolve('@strapi/core'));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    deepPopulate = (require(join(core, 'services', 'document-service', 'utils', 'populate.js')) as { getDeepPopulate: DeepPopulate }).getDeepPopulate;
-  }
+async function insertAll(strapi: Strapi, trx: Knex.Transaction, inserts: Knex.QueryBuilder[]): Promise<void> {
+  const parts = inserts.map((q) => q.toSQL());
+  const sql = `WITH ${parts.map((p, i) => `w${i} AS (${p.sql})`).join(', ')} SELECT 1`;
+  await strapi.db.connection.raw(sql, parts.flatMap((p) => p.bindings as Knex.Value[])).transacting(trx);
+}
+
+/** Sends the events as the Document Service's event manager sends them (sanitized, one after the other). */
+async function emitEvents(strapi: Strapi, events: Array<[string, Row]>): Promise<void> {
   const model = strapi.getModel(ARTICLE_UID);
-  const rows = (await strapi.db.query(ARTICLE_UID).findMany({
-    where: { id: { $in: events.map(([, id]) => id) } },
-    populate: deepPopulate(ARTICLE_UID, {}),
-  })) as Array<{ id: number }>;
-  for (const [name, id] of events) {
-    const row = rows.find((r) => r.id === id) ?? null;
+  for (const [name, row] of events) {
     const entry = await sanitize.sanitizers.defaultSanitizeOutput({ schema: model, getModel: (uid: string) => strapi.getModel(uid as never) } as never, row as never);
     await strapi.eventHub.emit(name, { model: model.modelName, uid: model.uid, entry });
   }
