@@ -7,6 +7,8 @@ import { ARTICLE_UID, AUTHOR_UID, CREDIT_UID, FIGURE_COMPONENT, PARAGRAPH_COMPON
 import { noteChanged } from '../public-view/changes';
 import { currentAuthor, REVISION_UID } from '../revisions/store';
 import { snapshotOf, type ArticleIn } from '../revisions/snapshot';
+import { lockDocuments, READ_MODEL_TABLE } from '../read-model/projection';
+import { learnFrom, rowJson, rowTags, sanitizeForPublic, shouldLearn, type BuiltRow } from './read-model-row';
 
 type Strapi = Core.Strapi;
 
@@ -217,12 +219,6 @@ export async function createStoryFast(
     updated_at: now,
     published_at: now,
   }]);
-  await insertAll(strapi, trx, inserts);
-
-  // What the lifecycle events of these writes would have noted: the read model row is rebuilt at
-  // the end of this transaction, the cache purged after it commits.
-  noteChanged(strapi, ARTICLE_UID, [documentId]);
-  noteChanged(strapi, REVISION_UID, [revisionDocumentId]);
   // And the Document Service's events (webhooks) once this commits, as create and publish send
   // them: each row as its deep populate reads it (built from what was just written), sanitized.
   const entry = (id: number, publishedAt: Date | null, componentIds: { paragraphs: number[]; figures: number[] }): Row => {
@@ -276,6 +272,35 @@ export async function createStoryFast(
     paragraphs: paragraphIds.slice(row * paragraphs.length, (row + 1) * paragraphs.length),
     figures: figureIds.slice(row * figures.length, (row + 1) * figures.length),
   });
+  // The read-model row, built here once this shape's key order is known (read-model-row.ts);
+  // else rebuilt by the public view at the end of the transaction, as for any write.
+  const { createdBy: _createdBy, updatedBy: _updatedBy, ...publishedArticle } = entry(publishedRow.id, now, perRow(1));
+  const built: BuiltRow = {
+    shape: JSON.stringify({ lead: data.lead !== null, bodyFigures: figures.length > (data.lead ? 1 : 0), authors: data.authors.length > 0, section: section !== undefined }),
+    article: await sanitizeForPublic(strapi, publishedArticle),
+    tags: rowTags([documentId, ...credits.keys(), ...authorRows.keys(), ...(section ? [section.documentId as string] : [])]),
+  };
+  const json = rowJson(strapi, built);
+  if (json !== undefined) {
+    await lockDocuments(strapi, [documentId], trx);
+    inserts.push(
+      strapi.db
+        .connection(READ_MODEL_TABLE)
+        .insert({ document_id: documentId, locale, slug: story.slug, json, tags: built.tags, unpublish_at: null, updated_at: now })
+        .onConflict(['document_id', 'locale'])
+        .merge()
+    );
+  } else if (shouldLearn(strapi, built.shape)) {
+    transaction.onCommit(() => {
+      learnFrom(strapi, documentId, locale, built).catch((error: Error) => strapi.log.warn(`read model: learning a row's key order: ${error.message}`));
+    });
+  }
+  await insertAll(strapi, trx, inserts);
+
+  // What the lifecycle events of these writes would have noted: the read model row is rebuilt at
+  // the end of this transaction, the cache purged after it commits.
+  noteChanged(strapi, ARTICLE_UID, [documentId], { readModelWritten: json !== undefined });
+  noteChanged(strapi, REVISION_UID, [revisionDocumentId]);
   const entries: Array<[string, Row]> = [
     ['entry.create', entry(draftRow.id, null, perRow(0))],
     ['entry.publish', entry(publishedRow.id, now, perRow(1))],
