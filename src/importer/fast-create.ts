@@ -1,4 +1,3 @@
-import { dirname, join } from 'node:path';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { sanitize } from '@strapi/utils';
@@ -25,13 +24,16 @@ type Strapi = Core.Strapi;
  * - figure → credit links, the `credits` relation as `syncCredits` sets it, authors in byline
  *   order, the section;
  * - the publish revision (`recordPublished`);
- * - the change noted for the public view: the read model row is rebuilt in this transaction and
- *   the cache purged after the commit, as for a lifecycle event;
- * - the `entry.create` and `entry.publish` events (webhooks) after the commit.
+ * - the read-model row, built here once the key order of its shape is known (read-model-row.ts),
+ *   else rebuilt by the public view at the end of this transaction; the change noted for the
+ *   public view either way (the cache purged after the commit, as for a lifecycle event);
+ * - the `entry.create` and `entry.publish` events (webhooks) after the commit, built from what
+ *   was written.
  *
- * `tests/api/import-fast-path.test.ts` imports the same stories both ways and compares the rows,
- * the REST and the GraphQL answers. Anything else (an existing document, a draft or scheduled
- * import, photos, data the checks below refuse) goes through the Document Service.
+ * All of it in one statement after one that takes the ids. `tests/api/import-fast-path.test.ts`
+ * imports the same stories both ways and compares the rows, the REST, reader and GraphQL answers
+ * and the events. Anything else (an existing document, a draft or scheduled import, photos, data
+ * the checks below refuse) goes through the Document Service.
  */
 export interface FastStory {
   locale: string;
