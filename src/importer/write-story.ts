@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { ARTICLE_UID, AUTHOR_UID, CREDIT_UID, FIGURE_COMPONENT, PARAGRAPH_COMPONENT, SECTION_UID } from '../articles/constants';
 import { slugify, type Figure, type Story } from '../story';
 import type { PhotoFile } from './photo-files';
+import { createStoryFast, fastPathAccepts, type FastStory } from './fast-create';
 import { deleteStored, draftImageIds, importKey, removeUnusedImports, uploadPhotos, type FigurePhoto, type StoredFiles } from './write-photos';
 
 type Strapi = Core.Strapi;
@@ -22,6 +23,11 @@ export interface WriteOptions {
   section?: string;
   /** The story's photo files, checked (`readStories`). */
   photos?: PhotoFile[];
+  /**
+   * Write a new published story in a few multi-row statements (`fast-create.ts`) rather than
+   * through the Document Service (the same rows either way). On unless false.
+   */
+  fastPath?: boolean;
 }
 
 interface ArticleRow {
@@ -62,7 +68,7 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
   let replaced: number[] = [];
   // Files stored for this story: their bytes are deleted if the story rolls back.
   const stored: StoredFiles = [];
-  const outcome = await strapi.db.transaction(async ({ trx }): Promise<ImportOutcome> => {
+  const outcome = await strapi.db.transaction(async ({ trx, onCommit }): Promise<ImportOutcome> => {
     // Two importers (or two instances seeding at boot) never write the same story at once.
     await strapi.db.connection.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`news-import:${story.source}`]).transacting(trx);
     const articles = strapi.db.query(ARTICLE_UID);
@@ -77,6 +83,20 @@ export async function writeStory(strapi: Strapi, story: Story, options: WriteOpt
     const draft = rows.find((row) => row.publishedAt === null);
     const published = rows.find((row) => row.publishedAt !== null);
     const documents = strapi.documents(ARTICLE_UID);
+
+    if (!draft && !documentId && options.fastPath !== false && options.status === 'published' && !options.publishAt && photos.length === 0) {
+      const fast: FastStory = {
+        locale: options.locale,
+        slug: await uniqueSlug(strapi, slugify(story.headline, story.contentHash), options.locale),
+        source: story.source,
+        key,
+        data: storyData(story, refs) as unknown as FastStory['data'],
+      };
+      if (fastPathAccepts(strapi, fast)) {
+        await createStoryFast(strapi, { trx, onCommit }, fast);
+        return 'created';
+      }
+    }
 
     if (!draft) {
       refs.photos = await uploadPhotos(strapi, story, photos, stored);
@@ -176,17 +196,38 @@ async function resolveCredits(strapi: Strapi, story: Story): Promise<Map<string,
   const names = new Set<string>();
   if (story.lead) names.add(story.lead.credit);
   for (const block of story.body) if (block.type === 'figure') names.add(block.credit);
+  // Those that exist in one query (the Document Service's findFirst costs a transaction each).
+  const existing = await documentIdsBy(strapi, CREDIT_UID, 'name', [...names]);
   const ids = new Map<string, string>();
-  for (const name of names) ids.set(name, await findOrCreateCredit(strapi, name));
+  for (const name of names) ids.set(name, existing.get(name) ?? (await findOrCreateCredit(strapi, name)));
   return ids;
+}
+
+/**
+ * The documentIds of the records whose `column` holds one of these values, by value: what
+ * findFirst({ filters: { [field]: { $eq: value } } }) finds for each, for a content type without
+ * draft & publish or locales (one row per document).
+ */
+async function documentIdsBy(strapi: Strapi, uid: typeof AUTHOR_UID | typeof CREDIT_UID, column: 'name' | 'slug', values: string[]): Promise<Map<string, string>> {
+  if (values.length === 0) return new Map();
+  const rows = (await strapi.db
+    .connection(strapi.db.metadata.get(uid).tableName)
+    .select('document_id', column)
+    .whereIn(column, values)
+    .orderBy('id')) as Array<Record<string, string>>;
+  const found = new Map<string, string>();
+  for (const row of rows) if (!found.has(row[column])) found.set(row[column], row.document_id);
+  return found;
 }
 
 /** The story's authors, in byline order: each found by the slug of its name, or created. */
 async function resolveAuthors(strapi: Strapi, story: Story): Promise<string[]> {
+  const slugs = story.authors.map((name) => slugify(name, createHash('sha256').update(name).digest('hex')));
+  const existing = await documentIdsBy(strapi, AUTHOR_UID, 'slug', slugs);
   const ids: string[] = [];
-  for (const name of story.authors) {
-    const slug = slugify(name, createHash('sha256').update(name).digest('hex'));
-    ids.push(await findOrCreate(strapi, AUTHOR_UID, { slug: { $eq: slug } }, { name, slug }));
+  for (const [i, name] of story.authors.entries()) {
+    const slug = slugs[i];
+    ids.push(existing.get(slug) ?? (await findOrCreate(strapi, AUTHOR_UID, { slug: { $eq: slug } }, { name, slug })));
   }
   return [...new Set(ids)];
 }

@@ -18,6 +18,8 @@ export class ChangeSet {
   readonly documents = new Map<string, Set<string>>();
   /** Who may read what changed (a role or permission). */
   permissions = false;
+  /** Articles whose read-model rows the write itself has rewritten (the importer's fast path). */
+  readonly readModelWritten = new Set<string>();
 
   add(uid: string, documentIds: Iterable<string>): void {
     let ids = this.documents.get(uid);
@@ -69,6 +71,12 @@ const pending = new AsyncLocalStorage<ChangeSet>();
 
 export function installChangeCapture(strapi: Core.Strapi, models: PublicModels, handlers: ChangeHandlers): void {
   wrapTransactions(strapi, handlers);
+  (strapi as unknown as { [NOTE]: Note })[NOTE] = (uid, documentIds, readModelWritten) => {
+    const changes = pending.getStore();
+    if (!changes) return;
+    changes.add(uid, documentIds);
+    if (readModelWritten) for (const id of documentIds) changes.readModelWritten.add(id);
+  };
 
   const tracked = (uid: string) => models.byUid.has(uid) || PERMISSION_MODELS.has(uid);
   const note = async (uid: string, rows: ChangedRow[]) => {
@@ -116,6 +124,29 @@ export function installChangeCapture(strapi: Core.Strapi, models: PublicModels, 
     afterUpdateMany: after((event) => event.state.rows ?? []),
     afterDeleteMany: after((event) => event.state.rows ?? []),
   } as never);
+}
+
+/** Where an app keeps its `noteChanged` (on the app: one per app, whichever copy of this module asks). */
+const NOTE = Symbol.for('news.public-view.note-changed');
+type Note = (uid: string, documentIds: string[], readModelWritten: boolean) => void;
+
+/**
+ * Notes documents changed by a write that bypassed the database layer's lifecycles (the
+ * importer's multi-row inserts), as those events would have: handled like them at the end of the
+ * enclosing transaction, which the write must run in (outside one, or before the capture is
+ * installed, nothing is noted: as for a lifecycle event then).
+ */
+export function noteChanged(strapi: Core.Strapi, uid: string, documentIds: string[], options: { readModelWritten?: boolean } = {}): void {
+  (strapi as unknown as { [NOTE]?: Note })[NOTE]?.(uid, documentIds, options.readModelWritten === true);
+}
+
+/** The change without the articles whose read-model rows the write has rewritten itself. */
+export function withoutWrittenRows(changes: ChangeSet, articleUid: string): ChangeSet {
+  if (changes.readModelWritten.size === 0) return changes;
+  const rest = new ChangeSet();
+  rest.permissions = changes.permissions;
+  for (const [uid, ids] of changes.documents) rest.add(uid, uid === articleUid ? [...ids].filter((id) => !changes.readModelWritten.has(id)) : ids);
+  return rest;
 }
 
 function merge(into: ChangeSet, from: ChangeSet): void {

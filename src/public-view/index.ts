@@ -1,7 +1,8 @@
 import type { Core } from '@strapi/strapi';
 import { invalidate, TAG_PERMISSIONS } from '../cache/invalidation';
 import { rebuildMissingRows, rewriteReadModel } from '../read-model/sync';
-import { installChangeCapture, type ChangeSet } from './changes';
+import { ARTICLE_UID } from '../articles/constants';
+import { installChangeCapture, withoutWrittenRows, type ChangeSet } from './changes';
 import { PublicModels } from './models';
 import { installQueryGuard } from './query-guard';
 
@@ -16,7 +17,7 @@ export function installPublicView(strapi: Core.Strapi): PublicModels {
   const rebuildAfterCommit = new WeakSet<ChangeSet>();
   installChangeCapture(strapi, models, {
     async inTransaction(changes, trx) {
-      if (await rewriteReadModel(strapi, changes, trx)) rebuildAfterCommit.add(changes);
+      if (await rewriteReadModel(strapi, withoutWrittenRows(changes, ARTICLE_UID), trx)) rebuildAfterCommit.add(changes);
     },
     afterCommit(changes) {
       invalidate(changes.permissions ? [TAG_PERMISSIONS] : changes.tags(models));
