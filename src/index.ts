@@ -17,6 +17,7 @@ import { registerSyndicationRoutes } from './syndication/routes';
 import { installPublicView } from './public-view';
 import { installScheduling } from './scheduling';
 import { stopScheduler } from './scheduling/queue';
+import { checkReadModelFingerprint } from './read-model/fingerprint';
 import { rebuildMissingRows } from './read-model/sync';
 import { registerRevisionRoutes } from './revisions/admin-routes';
 import { acquireBootLock, releaseBootLock } from './runtime/boot-lock';
@@ -53,6 +54,8 @@ export default {
       await ensureIndexes(strapi);
       await ensureLocales(strapi);
       await ensurePublicPermissions(strapi);
+      // After the migrations and the permissions: rows built under other ones are dropped.
+      await checkReadModelFingerprint(strapi);
       await ensureSuperAdmin(strapi, env.ADMIN_EMAIL, env.ADMIN_PASSWORD);
       await ensureEditor(strapi, env.EDITOR_EMAIL, env.EDITOR_PASSWORD);
       await ensureArticleLayout(strapi);
