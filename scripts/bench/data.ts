@@ -149,8 +149,17 @@ export async function cloneStory(client: Client, count: number): Promise<string>
   const headlineInJson = JSON.stringify(headline).slice(1, -1);
   const rewrite = (column: { name: string; type: string }) => {
     const text = ['json', 'jsonb'].includes(column.type) ? `t.${q(column.name)}::text` : `t.${q(column.name)}`;
+    // The JSON of a public answer (the read model) names the rows' ids: the article's and its
+    // components' ids become the clone's, as the app would write them (fragments exact enough to
+    // touch nothing else: a component's id is followed by its first attribute).
+    const ids = [
+      ...arts.map((id, rank) => [`{"id":${id},"documentId":"${documentId}"`, `'{"id":' || ${newId('articles', arts.length, String(rank))} || ',"documentId":"${documentId}"'`]),
+      ...pars.map((id, rank) => [`{"id":${id},"text":`, `'{"id":' || ${newId('components_content_paragraphs', pars.length, String(rank))} || ',"text":'`]),
+      ...figs.map((id, rank) => [`{"id":${id},"caption":`, `'{"id":' || ${newId('components_media_figures', figs.length, String(rank))} || ',"caption":'`]),
+    ];
+    const withIds = ids.reduce((sql, [from, to]) => `replace(${sql}, ${literal(from)}, ${to})`, text);
     const replaced =
-      `replace(replace(replace(${text}, ${literal(documentId)}, ${CLONE_DOCUMENT_ID}), ${literal(SLUG)}, ${literal(SLUG)} || '-' || g), ` +
+      `replace(replace(replace(${withIds}, ${literal(documentId)}, ${CLONE_DOCUMENT_ID}), ${literal(SLUG)}, ${literal(SLUG)} || '-' || g), ` +
       `${literal(headlineInJson)}, ${literal(headlineInJson)} || ' (' || g || ')')`;
     return ['json', 'jsonb'].includes(column.type) ? `${replaced}::${column.type}` : replaced;
   };
@@ -163,6 +172,9 @@ export async function cloneStory(client: Client, count: number): Promise<string>
     components_media_figures_credit_lnk: await maxId(client, 'components_media_figures_credit_lnk'),
     articles_credits_lnk: await maxId(client, 'articles_credits_lnk'),
     files_related_mph: await maxId(client, 'files_related_mph'),
+    articles_authors_lnk: await maxId(client, 'articles_authors_lnk'),
+    articles_section_lnk: await maxId(client, 'articles_section_lnk'),
+    articles_tags_lnk: await maxId(client, 'articles_tags_lnk'),
   };
   for (const { table, columns } of perArticle) if (columns.some((c) => c.name === 'id')) base[table] = await maxId(client, table);
   const list = (values: number[]) => `ARRAY[${values.join(',') || 'NULL'}]::int[]`;
@@ -211,6 +223,9 @@ export async function cloneStory(client: Client, count: number): Promise<string>
       }, from, to);
       await cloned('components_media_figures_credit_lnk', `figure_id = ANY(${list(figs)})`, { figure_id: figure('figure_id') }, from, to);
       await cloned('articles_credits_lnk', `article_id = ANY(${list(arts)})`, { article_id: article('article_id') }, from, to);
+      for (const link of ['articles_authors_lnk', 'articles_section_lnk', 'articles_tags_lnk']) {
+        await cloned(link, `article_id = ANY(${list(arts)})`, { article_id: article('article_id') }, from, to);
+      }
       await cloned('files_related_mph', `related_type = 'media.figure' AND related_id = ANY(${list(figs)})`, { related_id: figure('related_id') }, from, to);
       for (const { table, columns } of perArticle) {
         const overrides: Record<string, string> = { document_id: CLONE_DOCUMENT_ID };

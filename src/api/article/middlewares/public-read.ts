@@ -101,8 +101,9 @@ export default (config: { list?: boolean } | undefined, { strapi }: { strapi: Co
       const plan = planList(ctx.query);
       if (plan) {
         const answer = await readList(strapi, plan);
-        recordRows(answer.rows);
-        currentReadTags()?.addAll(answer.listTags);
+        const read = currentReadTags();
+        read?.addAll([...answer.tags, ...answer.listTags]);
+        if (answer.expiresAt) read?.expireAt(answer.expiresAt.getTime());
         ctx.status = 200;
         ctx.type = 'application/json';
         ctx.body = answer.body;
