@@ -147,6 +147,19 @@ export async function cloneStory(client: Client, count: number): Promise<string>
     if (rows.rowCount) perArticle.push({ table, columns: await columnsOf(client, table) });
   }
   const headlineInJson = JSON.stringify(headline).slice(1, -1);
+  // The published row's dates as its public JSON shows them (the read model's row says them so).
+  const published = await client.query<Record<string, Date>>(
+    `SELECT first_publish_date, created_at, updated_at, published_at FROM articles WHERE document_id = $1 AND published_at IS NOT NULL LIMIT 1`,
+    [documentId]
+  );
+  const dates: Array<[string, string]> = published.rowCount
+    ? ([
+        ['firstPublishDate', published.rows[0].first_publish_date],
+        ['createdAt', published.rows[0].created_at],
+        ['updatedAt', published.rows[0].updated_at],
+        ['publishedAt', published.rows[0].published_at],
+      ].filter(([, date]) => date instanceof Date) as Array<[string, Date]>).map(([name, date]) => [name, date.toISOString()])
+    : [];
   const rewrite = (column: { name: string; type: string }) => {
     const text = ['json', 'jsonb'].includes(column.type) ? `t.${q(column.name)}::text` : `t.${q(column.name)}`;
     // The JSON of a public answer (the read model) names the rows' ids: the article's and its
@@ -157,7 +170,10 @@ export async function cloneStory(client: Client, count: number): Promise<string>
       ...pars.map((id, rank) => [`{"id":${id},"text":`, `'{"id":' || ${newId('components_content_paragraphs', pars.length, String(rank))} || ',"text":'`]),
       ...figs.map((id, rank) => [`{"id":${id},"caption":`, `'{"id":' || ${newId('components_media_figures', figs.length, String(rank))} || ',"caption":'`]),
     ];
-    const withIds = ids.reduce((sql, [from, to]) => `replace(${sql}, ${literal(from)}, ${to})`, text);
+    // Its dates too, shifted as the clone's rows are (one minute per clone).
+    const shifted = (iso: string) => `to_char((timestamptz ${literal(iso)} - g * interval '1 minute') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    const dated = dates.map(([name, iso]) => [`"${name}":"${iso}"`, `'"${name}":"' || ${shifted(iso)} || '"'`]);
+    const withIds = [...ids, ...dated].reduce((sql, [from, to]) => `replace(${sql}, ${literal(from)}, ${to})`, text);
     const replaced =
       `replace(replace(replace(${withIds}, ${literal(documentId)}, ${CLONE_DOCUMENT_ID}), ${literal(SLUG)}, ${literal(SLUG)} || '-' || g), ` +
       `${literal(headlineInJson)}, ${literal(headlineInJson)} || ' (' || g || ')')`;
