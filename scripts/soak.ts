@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { percentile } from './lib/stats';
+import { gitState, whyNotWritten } from './bench/results';
 import { adminClient, createDatabase, dropDatabase, runCli, startInstance, startPostgres, type RunningProcess } from './lib/instances';
 import { removeEmbeddedCluster } from '../src/runtime/embedded-postgres';
 
@@ -30,8 +31,9 @@ function parseArgs(argv: string[]) {
 
 const SLUG = 'putin-visits-chinas-little-moscow-as-allies-continue-to-discuss-trade';
 
-export async function soak(argv: string[]): Promise<number> {
+export async function soak(argv: string[], options: { writeResults?: boolean } = {}): Promise<number> {
   const args = parseArgs(argv);
+  const gitBefore = gitState();
   const cleanup: Array<() => Promise<unknown>> = [];
   try {
     let databaseUrl: string;
@@ -117,14 +119,33 @@ export async function soak(argv: string[]): Promise<number> {
     console.log(JSON.stringify(report, null, 2));
     const ok = errors === 0 && stale === 0 && publishFailures === 0 && published.length > 0;
     console.log(ok ? 'soak: PASS (0 errors, no stale read beyond 1 s)' : 'soak: FAIL');
+    if (options.writeResults) writeResults(`npm run soak -- --duration ${args.duration} --connections ${args.connections}`, report, ok, gitBefore);
     return ok ? 0 : 1;
   } finally {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
   }
 }
 
+/** bench/results/soak.md, from a committed tree only, stamped with its commit. */
+function writeResults(command: string, report: Record<string, number>, ok: boolean, gitBefore: ReturnType<typeof gitState>): void {
+  const gitAfter = gitState();
+  const notWritten = whyNotWritten(gitBefore, gitAfter);
+  if (notWritten || !gitAfter) {
+    console.error(`soak: results not written: ${notWritten ?? 'not a git checkout'} (only figures of a committed tree are kept)`);
+    return;
+  }
+  const dir = join(__dirname, '..', '..', 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const rows = Object.entries(report).map(([name, value]) => `| ${name} | ${value} |`).join('\n');
+  writeFileSync(
+    join(dir, 'soak.md'),
+    `# Soak\n\n\`${command}\` on ${new Date().toISOString()} · commit ${gitAfter.short} · ${ok ? 'PASS' : 'FAIL'}\n\n| measure | value |\n| --- | ---: |\n${rows}\n`
+  );
+  console.error(`soak: wrote bench/results/soak.md (commit ${gitAfter.short})`);
+}
+
 if (require.main === module) {
-  soak(process.argv.slice(2)).then(
+  soak(process.argv.slice(2), { writeResults: true }).then(
     (code) => process.exit(code),
     (error) => {
       console.error(`soak: ${(error as Error).message}`);
