@@ -126,17 +126,6 @@ export async function readList(strapi: Core.Strapi, plan: ListPlan): Promise<Lis
     return Number(row.count);
   });
 
-  const page = where(knex(`${articles.tableName} as a`))
-    .leftJoin(`${READ_MODEL_TABLE} as r`, function () {
-      this.on('r.document_id', 'a.document_id').andOn('r.locale', 'a.locale');
-    })
-    .select('a.id', 'a.first_publish_date', 'a.document_id', 'r.json', 'r.tags', 'r.unpublish_at')
-    .orderBy([
-      { column: 'a.first_publish_date', order: 'desc' },
-      { column: 'a.id', order: 'desc' },
-    ])
-    .limit(plan.pageSize)
-    .offset((plan.page - 1) * plan.pageSize);
   const pagination = { page: plan.page, pageSize: plan.pageSize, pageCount: Math.ceil(total / plan.pageSize), total };
   const meta = JSON.stringify({ pagination });
   const listTags = [listTag('article'), ...(relationTag ? [relationTag] : [])];
@@ -158,6 +147,18 @@ export async function readList(strapi: Core.Strapi, plan: ListPlan): Promise<Lis
     }
   }
 
+  // Filtered, or a row missing: row by row.
+  const page = where(knex(`${articles.tableName} as a`))
+    .leftJoin(`${READ_MODEL_TABLE} as r`, function () {
+      this.on('r.document_id', 'a.document_id').andOn('r.locale', 'a.locale');
+    })
+    .select('a.id', 'a.first_publish_date', 'a.document_id', 'r.json', 'r.tags', 'r.unpublish_at')
+    .orderBy([
+      { column: 'a.first_publish_date', order: 'desc' },
+      { column: 'a.id', order: 'desc' },
+    ])
+    .limit(plan.pageSize)
+    .offset((plan.page - 1) * plan.pageSize);
   const picked = (await page) as Array<{ document_id: string; json: string | null; tags: string[] | null; unpublish_at: Date | null }>;
   const rows: ReadModelRow[] = [];
   for (const row of picked) {
