@@ -433,7 +433,9 @@ describe('admin: editor revises the imported story in the Content Manager', () =
 
   test('publishes: the public API serves the new headline and caption', async () => {
     const publish = page.getByRole('button', { name: 'Publish', exact: true });
-    await expect(publish.isEnabled()).resolves.toBe(true);
+    // Right after a save the admin refetches the document and keeps Publish disabled until it has
+    // it (CI once read it disabled at that instant): wait for it, as an editor would.
+    await expect(becomesEnabled(publish)).resolves.toBe(true);
     await timed('publish', async () => {
       const response = page.waitForResponse(
         (r) => r.request().method() === 'POST' && /\/api::article\.article\/[a-z0-9]+\/actions\/publish/.test(r.url())
@@ -539,6 +541,15 @@ async function editField(field: Locator, value: string, save: Locator): Promise<
     editNotes.push(note);
     if (attempt === 3) throw new Error(note);
   }
+}
+/** Polls until the control is enabled (true) or 20 s have passed (false). */
+async function becomesEnabled(control: Locator): Promise<boolean> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (await control.isEnabled()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return control.isEnabled();
 }
 async function expectValue(locator: Locator, value: string): Promise<void> {
   const deadline = Date.now() + 20_000;
