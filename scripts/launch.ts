@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { databaseConnection, EnvError, publicUrl, readEnv, type Env } from '../src/env';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/runtime/embedded-postgres';
 import { destroyStrapi, loadStrapi } from '../src/runtime/load-strapi';
+import { serverNodeFlags } from '../src/runtime/node-flags';
 import { fillMissingSecrets } from '../src/runtime/secrets';
 import { DatabaseUnreachableError, waitForDatabase } from '../src/runtime/wait-for-database';
 import { runImportCommand, runSeed } from './import';
@@ -108,7 +109,7 @@ function runStrapi(mode: 'start' | 'develop', env: Env, announce: boolean): Prom
     const childEnv = { ...process.env, STRAPI_TELEMETRY_DISABLED: 'true' };
     const child =
       mode === 'start'
-        ? spawn(process.execPath, [join(ROOT, 'dist', 'scripts', 'serve.js')], { cwd: ROOT, stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: childEnv })
+        ? spawn(process.execPath, [...serverNodeFlags(), join(ROOT, 'dist', 'scripts', 'serve.js')], { cwd: ROOT, stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: childEnv })
         : spawn(join(ROOT, 'node_modules', '.bin', 'strapi'), ['develop'], { cwd: ROOT, stdio: 'inherit', env: childEnv });
     const forward = (signal: NodeJS.Signals) => () => {
       child.kill(signal);

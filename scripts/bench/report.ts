@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { CONNECTIONS, GRAPHQL_QUERY, SERVER_ENV, type Row } from './rows';
+import { SERVER_NODE_FLAGS } from '../../src/runtime/node-flags';
 import { at, COST, describeMissed, missed, type Measured, type Verdict } from './targets';
 
 /** The report: the markdown table and notes. */
@@ -92,6 +93,7 @@ export function report(
   lines.push(
     '- Each server is its own process (the app with its response cache on, with it off, and stock — cache off and READ_MODEL_SERVE=false — ' +
       'as many as the rows measured need, on the same fresh database; the bare server), ' +
+      `run with the production server's Node flags (\`${SERVER_NODE_FLAGS.join(' ')}\`, src/runtime/node-flags.ts), ` +
       'and autocannon runs in the bench process: on a 2-core machine the load generator and the server under test each get about one core. ' +
       'Figures taken while other work runs on the machine (see the load averages) are not final.'
   );

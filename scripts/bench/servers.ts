@@ -3,6 +3,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ROOT } from './common';
+import { SERVER_NODE_FLAGS } from '../../src/runtime/node-flags';
 
 /**
  * The servers under test, each a child process of the bench (see child.ts for their side): the
@@ -85,7 +86,7 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 export function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, payload?: unknown): Promise<Child> {
   return new Promise((resolvePromise, reject) => {
-    const child = fork(CHILD, args, { cwd: ROOT, env, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(CHILD, args, { cwd: ROOT, env, execArgv: [...SERVER_NODE_FLAGS], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const prefix = (chunk: Buffer) =>
       chunk
         .toString('utf8')

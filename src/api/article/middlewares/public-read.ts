@@ -5,7 +5,7 @@ import { LocaleCode } from '../../../bootstrap/locales';
 import { hasShapeHeader } from '../../../cache/policy';
 import { listTag } from '../../../public-view/models';
 import { currentReadTags } from '../../../public-view/scope';
-import { defaultLocale, planList, readList, withLeadingKeys } from '../../../read-model/lists';
+import { defaultLocale, listBody, planList, readList, withLeadingKeys } from '../../../read-model/lists';
 import { servesFromReadModel } from '../../../read-model/serving';
 import { readArticle, readArticles, type ReadModelRow } from '../../../read-model/projection';
 
@@ -131,7 +131,7 @@ export default (config: { list?: boolean } | undefined, { strapi }: { strapi: Co
         if (json !== undefined) items.push(withLeadingKeys(json, leading));
       });
       ctx.type = 'application/json';
-      ctx.body = `{"data":[${items.join(',')}],"meta":${JSON.stringify(meta)}}`;
+      ctx.body = listBody(items, JSON.stringify(meta));
       return;
     }
     ctx.query.populate = narrowPopulate(ctx.query.populate);
