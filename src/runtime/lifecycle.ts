@@ -7,6 +7,10 @@ interface Connection {
   idleSince: number;
 }
 
+const CONNECTION = Symbol('drain connection');
+type TrackedSocket = Socket & { [CONNECTION]?: Connection };
+type TrackedResponse = ServerResponse & { [CONNECTION]?: Connection };
+
 // An open connection with no request for this long while draining is closed (it is not about
 // to send one: a client that is keeps its connection busy).
 const IDLE_GRACE_MS = 1000;
@@ -32,24 +36,34 @@ export class ServerDrain {
   attach(server: Server): void {
     this.server = server;
     server.on('connection', (socket: Socket) => {
-      this.connections.set(socket, { requests: 0, idleSince: Date.now() });
+      const connection: Connection = { requests: 0, idleSince: Date.now() };
+      this.connections.set(socket, connection);
+      (socket as TrackedSocket)[CONNECTION] = connection;
       socket.once('close', () => this.connections.delete(socket));
     });
     // Ahead of every other listener: counted (and told to close when draining) before any answer.
+    // One shared 'close' handler, the connection kept on the socket: nothing allocated per request
+    // beyond the Set entry (this runs for every request, cache hits at ~25,000/s included).
+    const drain = this;
+    const closed = function (this: ServerResponse) {
+      drain.responses.delete(this);
+      drain.active -= 1;
+      const connection = (this as TrackedResponse)[CONNECTION];
+      if (connection) {
+        connection.requests -= 1;
+        connection.idleSince = Date.now();
+      }
+    };
     server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-      const connection = this.connections.get(req.socket);
+      const connection = (req.socket as TrackedSocket)[CONNECTION];
       this.active += 1;
-      if (connection) connection.requests += 1;
+      if (connection) {
+        connection.requests += 1;
+        (res as TrackedResponse)[CONNECTION] = connection;
+      }
       if (this.draining) res.setHeader('Connection', 'close');
       this.responses.add(res);
-      res.once('close', () => {
-        this.responses.delete(res);
-        this.active -= 1;
-        if (connection) {
-          connection.requests -= 1;
-          connection.idleSince = Date.now();
-        }
-      });
+      res.on('close', closed);
     });
   }
 
