@@ -109,7 +109,7 @@ function runStrapi(mode: 'start' | 'develop', env: Env, announce: boolean): Prom
     const childEnv = { ...process.env, STRAPI_TELEMETRY_DISABLED: 'true' };
     const child =
       mode === 'start'
-        ? spawn(process.execPath, [...serverNodeFlags(), join(ROOT, 'dist', 'scripts', 'serve.js')], { cwd: ROOT, stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: childEnv })
+        ? spawn(process.execPath, [...serverNodeFlags(process.env.NODE_OPTIONS), join(ROOT, 'dist', 'scripts', 'serve.js')], { cwd: ROOT, stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: childEnv })
         : spawn(join(ROOT, 'node_modules', '.bin', 'strapi'), ['develop'], { cwd: ROOT, stdio: 'inherit', env: childEnv });
     const forward = (signal: NodeJS.Signals) => () => {
       child.kill(signal);

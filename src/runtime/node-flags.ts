@@ -12,8 +12,8 @@
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
 
-/** The flags, minus any the operator already set in NODE_OPTIONS (theirs win). */
-export function serverNodeFlags(nodeOptions: string | undefined = process.env.NODE_OPTIONS): string[] {
+/** The flags, minus any the operator already set in NODE_OPTIONS (given by the launcher; theirs win). */
+export function serverNodeFlags(nodeOptions: string | undefined): string[] {
   const given = new Set((nodeOptions ?? '').split(/\s+/).map((option) => option.split('=')[0]));
   return SERVER_NODE_FLAGS.filter((flag) => !given.has(flag.split('=')[0]));
 }
