@@ -3,6 +3,7 @@
  * it syncs its schema, so on a fresh database these cannot live there: bootstrap runs them after
  * the sync. Every statement is idempotent.
  */
+import { EDGE_OUTBOX_STATEMENTS } from '../src/edge/outbox';
 import { READ_MODEL_STATEMENTS } from '../src/read-model/projection';
 import { SCHEDULE_STATEMENTS } from '../src/scheduling/schedules';
 import { SLUG_HISTORY_STATEMENTS } from '../src/articles/slug-history';
@@ -11,6 +12,7 @@ export const POST_SYNC_STATEMENTS: readonly string[] = [
   ...READ_MODEL_STATEMENTS,
   ...SCHEDULE_STATEMENTS,
   ...SLUG_HISTORY_STATEMENTS,
+  ...EDGE_OUTBOX_STATEMENTS,
   // One record per credit name ("AP"): Strapi's `unique` is checked only by the application.
   `CREATE UNIQUE INDEX IF NOT EXISTS image_credits_name_unique ON image_credits (name)`,
   // A slug names one story per locale; a document's draft and published rows share it.

@@ -81,6 +81,24 @@ export const EnvSchema = z.object({
   CACHE_TTL: int(1, 86_400).default(300),
   SURROGATE_MAX_AGE: int(0, 31_536_000).default(60),
   SURROGATE_STALE_WHILE_REVALIDATE: int(0, 31_536_000).default(30),
+  // How long an edge may keep serving the last good copy of a published answer while the origin
+  // is down or failing (Surrogate-Control stale-if-error). Never for an answer with an end.
+  SURROGATE_STALE_IF_ERROR: int(0, 7 * 86_400).default(86_400),
+  // The edge: Varnish endpoints (comma-separated URLs) that receive purges by key, and CDNs
+  // purged from the same outbox. The *_API_URL variables point at the real APIs by default.
+  EDGE_PURGE_URLS: z
+    .string()
+    .trim()
+    .refine((value) => value.split(',').map((url) => url.trim()).filter(Boolean).every((url) => /^https?:\/\/[^/]+/.test(url) && URL.canParse(url)), 'must be comma-separated http(s) URLs like http://127.0.0.1:6081')
+    .optional(),
+  FASTLY_SERVICE_ID: z.string().trim().min(1).optional(),
+  FASTLY_API_TOKEN: z.string().trim().min(1).optional(),
+  FASTLY_API_URL: z.string().url().default('https://api.fastly.com'),
+  CLOUDFLARE_ZONE_ID: z.string().trim().min(1).optional(),
+  CLOUDFLARE_API_TOKEN: z.string().trim().min(1).optional(),
+  CLOUDFLARE_API_URL: z.string().url().default('https://api.cloudflare.com/client/v4'),
+  // The zone's plan: its purge rate limit (Free: 5 purges a minute).
+  CLOUDFLARE_PLAN: z.enum(['free', 'pro', 'business', 'enterprise']).default('free'),
   // Scheduled publishing: whether this process runs the jobs; retries; how long a job may run
   // before another instance takes it over (its instance is taken to have died).
   SCHEDULE_WORKERS: boolString.default('true'),

@@ -11,12 +11,13 @@ import { startClusterBus, stopClusterBus } from './cache/cluster-bus';
 import { installFastPath } from './cache/install';
 import { countMemo } from './cache/count-memo';
 import { rememberPublicPermissions } from './cache/public-permissions';
+import { closeEdgeOutbox, openEdgeOutbox, startEdgeDelivery } from './edge';
 import { databaseClientConfig, readEnv } from './env';
 import { registerReaderRoutes } from './reader/routes';
 import { registerSyndicationRoutes } from './syndication/routes';
 import { installPublicView } from './public-view';
-import { installScheduling } from './scheduling';
-import { stopScheduler } from './scheduling/queue';
+import { installScheduling, runningAsServer } from './scheduling';
+import { startSchedulerWorkers, stopScheduler } from './scheduling/queue';
 import { checkReadModelFingerprint } from './read-model/fingerprint';
 import { rebuildMissingRows } from './read-model/sync';
 import { registerRevisionRoutes } from './revisions/admin-routes';
@@ -60,17 +61,23 @@ export default {
       await ensureEditor(strapi, env.EDITOR_EMAIL, env.EDITOR_PASSWORD);
       await ensureArticleLayout(strapi);
       await ensureArticleWebhook(strapi, env.WEBHOOK_URL);
-      // Its queues are made (and pg-boss's schema migrated) under the boot lock too.
+      // Its queues are made (and pg-boss's schema migrated) under the boot lock too; its workers
+      // start last (below).
       await installScheduling(strapi);
     } finally {
       await releaseBootLock();
     }
-    // After the boot's own writes (permissions, accounts): from here every write is captured.
-    installPublicView(strapi);
+    // After the boot's own writes (permissions, accounts): from here every write is captured,
+    // its purges written to the edge's outbox in its own transaction.
+    installPublicView(strapi, openEdgeOutbox(strapi, env));
     installFastPath(strapi);
     rememberPublicPermissions(strapi); // after ensurePublicPermissions: starts from the settled role
     installRequestTracker(strapi.server.httpServer);
     await startClusterBus(env.REDIS_URL, databaseClientConfig(env), (line) => strapi.log.info(line));
+    if (runningAsServer()) startEdgeDelivery();
+    // Only now can a job write (an overdue publish, at once): change capture, the bus and the
+    // outbox are ready for it.
+    await startSchedulerWorkers();
     // Rows missing (from before the read model, or dropped and not yet rebuilt): built without
     // holding up the boot.
     rebuildMissingRows(strapi);
@@ -78,6 +85,9 @@ export default {
 
   async destroy() {
     await stopScheduler();
+    // A command that wrote (the importer) delivers its purges before it exits; what a deadline
+    // leaves is delivered by the servers.
+    await closeEdgeOutbox();
     await stopClusterBus();
     await releaseBootLock();
   },

@@ -3,6 +3,7 @@ import { ARTICLE_UID } from '../articles/constants';
 import { listTag } from '../public-view/models';
 import { currentReadTags, publishedOnly } from '../public-view/scope';
 import { onAnyInvalidation } from './invalidation';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { cacheSettings } from './policy';
 
 const ARTICLE_LIST_TAG = listTag('article');
@@ -19,11 +20,26 @@ onAnyInvalidation(() => {
   counts.clear();
 });
 
+const unremembered = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `work` (an edge's fetch, see EDGE_FETCH_HEADER) without this process's memories of list
+ * totals and permissions: from the database as committed now.
+ */
+export function withoutMemories<T>(work: () => T): T {
+  return unremembered.run(true, work);
+}
+
+export function memoriesSkipped(): boolean {
+  return unremembered.getStore() === true;
+}
+
 /**
  * A list's total, remembered under `key` until any article or credit changes (here or on another
  * instance) and for CACHE_TTL at most: `count` runs when it is not known.
  */
 export async function rememberTotal(key: string, count: () => Promise<number>): Promise<number> {
+  if (memoriesSkipped()) return count();
   const known = counts.get(key);
   if (known !== undefined && Date.now() < known.expiresAt) return known.total;
   const started = generation;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { cacheKey, GRAPHQL_BODY_LIMIT, graphqlCacheKey, hasShapeHeader, isCacheableGet, RAW_BODY } from './policy';
+import { cacheKey, GRAPHQL_BODY_LIMIT, graphqlCacheKey, hasShapeHeader, isCacheableGet, isEdgeFetch, RAW_BODY } from './policy';
 import { etagMatches, type ResponseCache } from './response-cache';
 
 export type Gate = { usable(): boolean };
@@ -12,7 +12,7 @@ export type Gate = { usable(): boolean };
 export function withFastPath(cache: ResponseCache, gate: Gate, next: RequestListener): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
-    if ((req.method === 'GET' || req.method === 'HEAD') && !req.headers.authorization && !hasShapeHeader(req.headers) && isCacheableGet(url)) {
+    if ((req.method === 'GET' || req.method === 'HEAD') && !req.headers.authorization && !hasShapeHeader(req.headers) && !isEdgeFetch(req.headers) && isCacheableGet(url)) {
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
       const entry = gate.usable() ? cache.get(cacheKey('GET', url, origin)) : undefined;
       if (entry) {
@@ -26,7 +26,7 @@ export function withFastPath(cache: ResponseCache, gate: Gate, next: RequestList
         return;
       }
     }
-    if (req.method === 'POST' && url === '/graphql' && !req.headers.authorization && !hasShapeHeader(req.headers) && gate.usable() && isSmallJson(req)) {
+    if (req.method === 'POST' && url === '/graphql' && !req.headers.authorization && !hasShapeHeader(req.headers) && !isEdgeFetch(req.headers) && gate.usable() && isSmallJson(req)) {
       readBody(req).then(
         (raw) => {
           const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readEnv, type Env } from '../env';
 
-export type CacheSettings = Pick<Env, 'CACHE_ENABLED' | 'CACHE_MAX_ENTRIES' | 'CACHE_MAX_BYTES' | 'CACHE_TTL' | 'SURROGATE_MAX_AGE' | 'SURROGATE_STALE_WHILE_REVALIDATE'>;
+export type CacheSettings = Pick<
+  Env,
+  'CACHE_ENABLED' | 'CACHE_MAX_ENTRIES' | 'CACHE_MAX_BYTES' | 'CACHE_TTL' | 'SURROGATE_MAX_AGE' | 'SURROGATE_STALE_WHILE_REVALIDATE' | 'SURROGATE_STALE_IF_ERROR'
+>;
 
 export function cacheSettings(env: NodeJS.ProcessEnv = process.env): CacheSettings {
   return readEnv(env);
@@ -11,9 +14,16 @@ export function cacheSettings(env: NodeJS.ProcessEnv = process.env): CacheSettin
 export const PUBLIC_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
 export const PRIVATE_CACHE_CONTROL = 'private, no-store';
 
-/** What a CDN may keep: never past `lifeMs` (the moment something shown stops being public). */
+/**
+ * What an edge may keep: fresh for max-age, then served stale while one refetch runs, and kept
+ * for stale-if-error while the origin fails. Never past `lifeMs` (the moment something shown
+ * stops being public), not even stale.
+ */
 export function surrogateControl(settings: CacheSettings, lifeMs?: number): string {
-  if (lifeMs === undefined) return `max-age=${settings.SURROGATE_MAX_AGE}, stale-while-revalidate=${settings.SURROGATE_STALE_WHILE_REVALIDATE}`;
+  if (lifeMs === undefined) {
+    const onError = settings.SURROGATE_STALE_IF_ERROR > 0 ? `, stale-if-error=${settings.SURROGATE_STALE_IF_ERROR}` : '';
+    return `max-age=${settings.SURROGATE_MAX_AGE}, stale-while-revalidate=${settings.SURROGATE_STALE_WHILE_REVALIDATE}${onError}`;
+  }
   const seconds = Math.max(0, Math.floor(lifeMs / 1000));
   return `max-age=${Math.min(settings.SURROGATE_MAX_AGE, seconds)}`;
 }
@@ -103,4 +113,16 @@ export const SHAPE_HEADERS = ['strapi-response-format', 'strapi-encode-source-ma
 
 export function hasShapeHeader(headers: Record<string, string | string[] | undefined>): boolean {
   return SHAPE_HEADERS.some((name) => headers[name] !== undefined);
+}
+
+/**
+ * Set by the edge (deploy/varnish/default.vcl) on every fetch: such a request skips this
+ * process's memories (response cache, list totals). The edge fetches right after a purge, which
+ * is sent once the write commits; another instance may hear of the write on the bus a moment
+ * later, and must not hand the edge the copy the purge was meant to replace.
+ */
+export const EDGE_FETCH_HEADER = 'x-edge-fetch';
+
+export function isEdgeFetch(headers: Record<string, string | string[] | undefined>): boolean {
+  return headers[EDGE_FETCH_HEADER] !== undefined;
 }

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { memoriesSkipped } from './count-memo';
 import { onAnyInvalidation } from './invalidation';
 import { resetAnonymousAuth } from '../read-model/projection';
 
@@ -20,6 +21,7 @@ export function rememberPublicPermissions(strapi: Core.Strapi): void {
     resetAnonymousAuth();
   };
   service.findPublicPermissions = () => {
+    if (memoriesSkipped()) return original();
     if (!remembered || Date.now() - at > TTL_MS) {
       at = Date.now();
       const pending = original();

@@ -9,14 +9,18 @@ import {
   cacheSettings,
   etagMatches,
   isCacheableGet,
+  isEdgeFetch,
   PRIVATE_CACHE_CONTROL,
   PUBLIC_CACHE_CONTROL,
   responseCache,
   strongEtag,
   surrogateControl,
 } from '../cache';
+import { withoutMemories } from '../cache/count-memo';
 import { scrubGraphqlErrors } from '../graphql/limits';
 import { graphqlGetRequest, operationType, type GraphqlRequest } from '../graphql/operation';
+import { edgeKeys } from '../edge/keys';
+import { everyListTag } from '../public-view/models';
 import { ReadTags, recordReads } from '../public-view/scope';
 
 interface KoaContext {
@@ -47,8 +51,9 @@ const NOT_STORED = new Set(['set-cookie', 'date', 'connection', 'keep-alive', 't
  * the rows are read). Authenticated or draft answers are `private, no-store`; mutations and
  * answers with errors are never stored.
  */
-export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
+export default (_config: unknown, { strapi }: { strapi: Core.Strapi }) => {
   const settings = cacheSettings();
+  let listTags: string[] | undefined;
   const fills = new Map<string, Promise<void>>();
   return async (ctx: KoaContext, next: () => Promise<void>) => {
     const isGraphqlPost = ctx.path === '/graphql' && ctx.method === 'POST';
@@ -71,7 +76,7 @@ export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
     const key = isGraphqlPost ? graphqlCacheKey(ctx.url, origin, ctx.request.body) : cacheKey('GET', ctx.url, origin);
     // Only a query is shared: a mutation runs every time (Apollo refuses mutations over GET).
     const sharable = !isGraphql || operationType(isGraphqlPost ? (ctx.request.body as GraphqlRequest | undefined) : graphqlGetRequest(ctx.query)) === 'query';
-    const usesCache = settings.CACHE_ENABLED && cacheGate.usable() && !credentials && !hasShapeHeader(ctx.request.headers) && sharable;
+    const usesCache = settings.CACHE_ENABLED && cacheGate.usable() && !credentials && !hasShapeHeader(ctx.request.headers) && !isEdgeFetch(ctx.request.headers) && sharable;
 
     if (usesCache) {
       // Right after a purge, many readers miss at once: they wait for the first one's answer
@@ -100,7 +105,7 @@ export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
     }
     const read = new ReadTags();
     try {
-      await recordReads(read, next);
+      await recordReads(read, isEdgeFetch(ctx.request.headers) ? () => withoutMemories(next) : next);
     } finally {
       if (fills.has(key)) {
         // released after this response is stored (below) or on any early return
@@ -142,8 +147,9 @@ export default (_config: unknown, _context: { strapi: Core.Strapi }) => {
     ctx.set('ETag', etag);
     ctx.set('Cache-Control', PUBLIC_CACHE_CONTROL);
     ctx.set('Surrogate-Control', surrogateControl(settings, lifeMs));
-    ctx.set('Surrogate-Key', tags.join(' '));
-    ctx.set('Cache-Tag', tags.join(','));
+    const keys = edgeKeys(tags, (listTags ??= everyListTag(strapi)));
+    ctx.set('Surrogate-Key', keys.join(' '));
+    ctx.set('Cache-Tag', keys.join(','));
     ctx.set('Vary', 'Origin, Strapi-Response-Format, Strapi-Encode-Source-Maps');
     ctx.body = body;
 

@@ -20,6 +20,10 @@ export class ChangeSet {
   permissions = false;
   /** Articles whose read-model rows the write itself has rewritten (the importer's fast path). */
   readonly readModelWritten = new Set<string>();
+  /** Documents whose public row the write deleted (an unpublish, a delete; a publish replaces it). */
+  readonly removed = new Set<string>();
+  /** Documents whose public row the write created (a publish, a create). */
+  readonly created = new Set<string>();
 
   add(uid: string, documentIds: Iterable<string>): void {
     let ids = this.documents.get(uid);
@@ -29,6 +33,17 @@ export class ChangeSet {
 
   get empty(): boolean {
     return !this.permissions && this.documents.size === 0;
+  }
+
+  /**
+   * Whether something public stopped being public: a row removed and not replaced in the same
+   * write (a publish deletes the old published row and creates the new one), or who may read
+   * what changed. Caches must then drop their copies outright, not serve them stale.
+   */
+  get takesDown(): boolean {
+    if (this.permissions) return true;
+    for (const id of this.removed) if (!this.created.has(id)) return true;
+    return false;
   }
 
   /** The cache tags this change purges: each document's, and the lists of its type. */
@@ -79,15 +94,17 @@ export function installChangeCapture(strapi: Core.Strapi, models: PublicModels, 
   };
 
   const tracked = (uid: string) => models.byUid.has(uid) || PERMISSION_MODELS.has(uid);
-  const note = async (uid: string, rows: ChangedRow[]) => {
+  const note = async (uid: string, rows: ChangedRow[], kind: 'create' | 'update' | 'delete') => {
     const changes = new ChangeSet();
     if (PERMISSION_MODELS.has(uid)) changes.permissions = true;
     else {
       const model = models.byUid.get(uid);
       // A draft row changes nothing the public can see (its published row is another row).
       const visible = rows.filter((row) => !(model?.draftAndPublish && row.publishedAt === null));
-      changes.add(uid, visible.map((row) => row.documentId).filter((id): id is string => typeof id === 'string'));
+      const ids = visible.map((row) => row.documentId).filter((id): id is string => typeof id === 'string');
+      changes.add(uid, ids);
       if (changes.ids(uid).length === 0) return;
+      if (kind !== 'update') for (const id of ids) changes[kind === 'create' ? 'created' : 'removed'].add(id);
     }
     const collecting = pending.getStore();
     if (collecting) {
@@ -104,25 +121,25 @@ export function installChangeCapture(strapi: Core.Strapi, models: PublicModels, 
     if (!tracked(event.model.uid)) return;
     event.state.rows = await matchingRows(strapi, models, event.model.uid, event.params.where ?? {});
   };
-  const after = (rows: (event: LifecycleEvent) => ChangedRow[] | Promise<ChangedRow[]>) => async (event: LifecycleEvent) => {
+  const after = (kind: 'create' | 'update' | 'delete', rows: (event: LifecycleEvent) => ChangedRow[] | Promise<ChangedRow[]>) => async (event: LifecycleEvent) => {
     if (!tracked(event.model.uid)) return;
-    await note(event.model.uid, await rows(event));
+    await note(event.model.uid, await rows(event), kind);
   };
   const single = (event: LifecycleEvent): ChangedRow[] => (event.result && typeof event.result === 'object' ? [event.result as ChangedRow] : []);
 
   strapi.db.lifecycles.subscribe({
     beforeUpdateMany: before,
     beforeDeleteMany: before,
-    afterCreate: after(single),
-    afterUpdate: after(single),
-    afterDelete: after(single),
-    afterCreateMany: after(async (event) => {
+    afterCreate: after('create', single),
+    afterUpdate: after('update', single),
+    afterDelete: after('delete', single),
+    afterCreateMany: after('create', async (event) => {
       const ids = (event.result as { ids?: unknown[] } | undefined)?.ids ?? [];
       if (ids.length === 0) return [];
       return matchingRows(strapi, models, event.model.uid, { id: { $in: ids } });
     }),
-    afterUpdateMany: after((event) => event.state.rows ?? []),
-    afterDeleteMany: after((event) => event.state.rows ?? []),
+    afterUpdateMany: after('update', (event) => event.state.rows ?? []),
+    afterDeleteMany: after('delete', (event) => event.state.rows ?? []),
   } as never);
 }
 
@@ -145,6 +162,8 @@ export function withoutWrittenRows(changes: ChangeSet, articleUid: string): Chan
   if (changes.readModelWritten.size === 0) return changes;
   const rest = new ChangeSet();
   rest.permissions = changes.permissions;
+  for (const id of changes.removed) rest.removed.add(id);
+  for (const id of changes.created) rest.created.add(id);
   for (const [uid, ids] of changes.documents) rest.add(uid, uid === articleUid ? [...ids].filter((id) => !changes.readModelWritten.has(id)) : ids);
   return rest;
 }
@@ -152,6 +171,8 @@ export function withoutWrittenRows(changes: ChangeSet, articleUid: string): Chan
 function merge(into: ChangeSet, from: ChangeSet): void {
   if (from.permissions) into.permissions = true;
   for (const [uid, ids] of from.documents) into.add(uid, ids);
+  for (const id of from.removed) into.removed.add(id);
+  for (const id of from.created) into.created.add(id);
 }
 
 async function matchingRows(strapi: Core.Strapi, models: PublicModels, uid: string, where: Record<string, unknown>): Promise<ChangedRow[]> {

@@ -23,6 +23,13 @@ export function documentTag(documentId: string): string {
   return `doc:${documentId}`;
 }
 
+/** The list tags of every content type the public view tracks. */
+export function everyListTag(strapi: Core.Strapi): string[] {
+  return Object.entries(strapi.contentTypes)
+    .filter(([uid]) => TRACKED.test(uid))
+    .map(([uid, contentType]) => listTag((contentType as { info?: { singularName?: string } }).info?.singularName ?? uid));
+}
+
 export class PublicModels {
   readonly byUid = new Map<string, PublicModel>();
   readonly byTable = new Map<string, PublicModel>();

@@ -8,6 +8,9 @@ let role: 'server' | 'command' = 'server';
 export function runningAsCommand(): void {
   role = 'command';
 }
+export function runningAsServer(): boolean {
+  return role === 'server';
+}
 
 export async function installScheduling(strapi: Core.Strapi): Promise<void> {
   const env = readEnv();

@@ -37,6 +37,7 @@ export interface SchedulerHandlers {
 }
 
 let boss: PgBoss | null = null;
+let startWorkers: (() => Promise<void>) | null = null;
 
 export function scheduler(): PgBoss {
   if (!boss) throw new Error('the scheduler has not started');
@@ -74,7 +75,21 @@ export async function startScheduler(strapi: Core.Strapi, database: ClientConfig
   await started.createQueue(SCHEDULE_QUEUE, queue);
   await started.updateQueue(SCHEDULE_QUEUE, queue);
   if (!settings.workers) return;
+  startWorkers = () => runWorkers(started, handlers);
+}
 
+/**
+ * Starts running due jobs (a server's; a command only makes them). Called once change capture,
+ * the invalidation bus and the edge's outbox are in place: an overdue job may publish at once,
+ * and its write must purge like any other.
+ */
+export async function startSchedulerWorkers(): Promise<void> {
+  const start = startWorkers;
+  startWorkers = null;
+  await start?.();
+}
+
+async function runWorkers(started: PgBoss, handlers: SchedulerHandlers): Promise<void> {
   await started.work<ScheduleJob>(SCHEDULE_QUEUE, { pollingIntervalSeconds: 0.5, batchSize: 1, includeMetadata: true }, async ([job]) => {
     const data = ScheduleJob.parse(jobData(job.data));
     try {
@@ -107,6 +122,7 @@ function jobData(data: unknown): unknown {
 export async function stopScheduler(): Promise<void> {
   const stopping = boss;
   boss = null;
+  startWorkers = null;
   // Jobs in progress finish (or, past the timeout, are left to expire and run elsewhere).
   await stopping?.stop({ graceful: true, wait: true, timeout: 10_000 });
 }
