@@ -2,8 +2,9 @@
  * `npm run edge -- [--listen HOST:PORT] [--origin HOST:PORT] [--storage SPEC]`: the service's
  * edge cache (deploy/varnish/default.vcl) run by a local varnishd in the foreground, in front of
  * an origin (defaults: listen 127.0.0.1:6081, origin 127.0.0.1:1337, storage malloc,256m).
- * Needs varnishd and the xkey vmod (`apt-get install varnish varnish-modules`); exits 2 without
- * them. `VARNISHD=/path/to/varnishd` picks the binary (else PATH, then /usr/sbin).
+ * Needs varnishd and varnish-modules' xkey and var vmods (`apt-get install varnish
+ * varnish-modules`); exits 2 without them. `VARNISHD=/path/to/varnishd` picks the binary (else
+ * PATH, then /usr/sbin).
  *
  * `startEdge` does the same in-process, for the tests and the bench.
  */
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { z } from 'zod';
 
-const INSTALL_HINT = 'varnishd with the xkey vmod is needed: apt-get install varnish varnish-modules (or set VARNISHD=/path/to/varnishd)';
+const INSTALL_HINT = 'the edge needs varnishd and varnish-modules (vmods xkey, var): apt-get install varnish varnish-modules (or set VARNISHD=/path/to/varnishd)';
 const STARTUP_TIMEOUT_MS = 20_000;
 
 // The project root, from the TypeScript source or its compiled copy under dist/.
@@ -55,7 +56,7 @@ export interface Edge {
   stop(): Promise<number | null>;
 }
 
-/** varnishd is missing, or cannot load the xkey vmod. */
+/** varnishd is missing, or cannot load a vmod of varnish-modules. */
 export class EdgeUnavailable extends Error {}
 
 function splitHostPort(value: string): { host: string; port: number } {
@@ -119,7 +120,7 @@ function waitForPort(host: string, port: number, child: ChildProcess, output: ()
 
 /**
  * Starts varnishd with the shipped VCL in front of `origin` and resolves once it answers on
- * `listen`. Rejects with EdgeUnavailable when varnishd or the xkey vmod is missing.
+ * `listen`. Rejects with EdgeUnavailable when varnishd or varnish-modules is missing.
  */
 export async function startEdge(input: EdgeOptions = {}): Promise<Edge> {
   const options = EdgeOptions.parse(input);
@@ -138,7 +139,8 @@ export async function startEdge(input: EdgeOptions = {}): Promise<Edge> {
     const compiled = spawnSync(varnishd, ['-C', '-n', workdir, '-f', vclFile], { encoding: 'utf8' });
     if (compiled.status !== 0) {
       const message = `${compiled.stderr ?? ''}${compiled.error?.message ?? ''}`;
-      if (/xkey/i.test(message) && /vmod|import/i.test(message)) throw new EdgeUnavailable(INSTALL_HINT);
+      // "Could not find VMOD xkey" (or "load", for one built for another Varnish).
+      if (/VMOD (xkey|var)\b/.test(message)) throw new EdgeUnavailable(INSTALL_HINT);
       throw new Error(`the edge VCL does not compile:\n${message.trim()}`);
     }
   } catch (error) {

@@ -49,8 +49,6 @@ sub vcl_recv {
         unset req.http.X-Edge-Refresh;
         unset req.http.X-Edge-Stale-Ok;
     }
-    unset req.http.X-Edge-Fetch;
-    unset req.http.X-Edge-Cache;
 
     if (req.method == "PURGE") {
         call edge_purge;
@@ -95,7 +93,7 @@ sub vcl_recv {
 }
 
 sub edge_purge {
-    if (false) {
+    if (client.ip !~ purgers) {
         return (synth(403, "Forbidden"));
     }
     if (!req.http.xkey-purge && !req.http.xkey-softpurge) {
@@ -155,7 +153,7 @@ sub vcl_backend_fetch {
     unset bereq.http.X-Edge-Stale-Ok;
     unset bereq.http.X-Edge-Cache;
     # The origin answers edge fetches without its own response cache, so a copy fetched
-    # right after a purge is never older than the purge.
+    # right after a purge is never older than the purge. (`set` replaces what a client sent.)
     set bereq.http.X-Edge-Fetch = "1";
     return (fetch);
 }

@@ -16,14 +16,16 @@ export const Flags = z
       .optional(),
     rounds: z.coerce.number().int().min(1).max(60).optional(),
     cpuProf: z.boolean().default(false),
+    // A breaking-news spike through the edge (Varnish) instead of the read-path rows: edge.ts.
+    edge: z.boolean().default(false),
     out: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a plain file name').optional(),
   })
   .strict();
 export type Flags = z.infer<typeof Flags>;
 
 export const VALUE_FLAGS: Record<string, keyof Flags> = { '--duration': 'duration', '--articles': 'articles', '--only': 'only', '--out': 'out', '--rounds': 'rounds' };
-export const BOOL_FLAGS: Record<string, keyof Flags> = { '--quick': 'quick', '--cpu-prof': 'cpuProf' };
-export const USAGE = 'usage: npm run bench -- [--duration <s>] [--articles <n>] [--quick] [--rounds <n>] [--only <ids>] [--cpu-prof] [--out <name>]';
+export const BOOL_FLAGS: Record<string, keyof Flags> = { '--quick': 'quick', '--cpu-prof': 'cpuProf', '--edge': 'edge' };
+export const USAGE = 'usage: npm run bench -- [--duration <s>] [--articles <n>] [--quick] [--rounds <n>] [--only <ids>] [--cpu-prof] [--out <name>] | [--edge] [--duration <s>] [--quick]';
 
 export function parseFlags(argv: string[]): Flags {
   const raw: Record<string, unknown> = {};

@@ -17,6 +17,8 @@
  * row's duration in n round-robin slices; 5 from 5 s up), --only <ids> (e.g. 1,5), --cpu-prof
  * (profile the app children around each row; summary appended to the report),
  * --out <name> (file name under bench/results/; default latest, quick, articles-<n>, quick-articles-<n>).
+ * --edge: instead of the rows, a breaking-news spike against the origin alone and through a real
+ * varnishd (edge.ts; --duration 20, --quick 5; report bench/results/edge.md; exit 2 without varnishd).
  * Rows, targets and files: bench/README.md.
  * `node dist/scripts/bench/index.js --summarise-profile <file.cpuprofile>` summarises any CPU profile.
  *
@@ -27,7 +29,7 @@
  * data.ts (fresh database, generated articles), servers.ts and child.ts (the child processes and
  * their IPC), probe.ts (checks before measuring), load.ts (autocannon), report.ts (markdown),
  * results.ts (results files, committed tree, baseline), profile.ts (CPU profile summaries),
- * main.ts (one run).
+ * edge.ts (the --edge run), main.ts (one run).
  */
 import { resolve } from 'node:path';
 import { say } from './common';

@@ -2,8 +2,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { RESULTS, ROOT, say } from './common';
+import { cleanupStack, RESULTS, ROOT, say } from './common';
 import { freshDatabase, generateArticles } from './data';
+import { edgeBench } from './edge';
 import { DEFAULT_ARTICLES, parseFlags, USAGE, UsageError, type Flags } from './flags';
 import { Measurement, measureSlice, sqlPerRequest, warmUp } from './load';
 import { expect, probe, request, type Captured } from './probe';
@@ -28,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  // The edge run measures something else (the spike through Varnish): a module of its own.
+  if (flags.edge) return edgeBench(flags, argv);
   const duration = flags.duration ?? (flags.quick ? 2 : 10);
   const warmup = flags.quick ? 0.5 : Math.min(2, duration / 5);
   // A profile is one window: one slice per row then.
@@ -49,23 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   mkdirSync(RESULTS, { recursive: true });
 
-  const cleanups: Array<() => Promise<void>> = [];
-  const cleanUp = async () => {
-    while (cleanups.length > 0) {
-      const step = cleanups.pop();
-      try {
-        await step?.();
-      } catch (error) {
-        say(`clean-up: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  };
-  const onSignal = () => {
-    say('interrupted: stopping');
-    void cleanUp().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const cleanups = cleanupStack();
+  const cleanUp = cleanups.cleanUp;
   // The rows measured: which ids the run has, less those --only leaves out (ids do not depend
   // on the ETag or the generated slug, known later).
   const selected = selectRows(rowsFor(flags.articles, '', flags.articles > 1 ? 'generated' : undefined), flags.only, flags.articles).map((r) => r.id);
@@ -264,8 +252,7 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     clearTimeout(watchdog);
     await cleanUp();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    cleanups.release();
   }
 }
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -94,6 +94,11 @@ export async function startInstance(port: number, env: Record<string, string | u
     }),
   ]);
   return { ...proc, port, baseUrl };
+}
+
+/** The server process the launcher of `instance` runs (what a `kill -9` of "the instance" kills). */
+export function serverPid(instance: RunningProcess): number {
+  return Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(instance.child.pid)], { encoding: 'utf8' }).trim().split(/\s+/)[0]);
 }
 
 /** `node scripts/cli.js <args>` to completion (seed, import). */

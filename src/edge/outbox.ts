@@ -9,6 +9,10 @@ import { PurgeError, type Purger } from './purger';
  * instances never send the same row at once, and deleted only once the target has acknowledged;
  * a failed or slow target (a CDN's rate limit) is retried with backoff without holding up the
  * others, whose rows are their own.
+ *
+ * Each row is delivered twice: at once, and again `repeatMs` later. A purge skips the copies an
+ * edge is still fetching (Varnish's xkey does), and a fetch that read the origin before the
+ * commit may finish just after the purge and store the old text; the second purge removes it.
  */
 export const EDGE_OUTBOX_TABLE = 'edge_purge_outbox';
 
@@ -18,7 +22,9 @@ export const EDGE_OUTBOX_STATEMENTS: readonly string[] = [
      target text NOT NULL,
      keys text[] NOT NULL,
      hard boolean NOT NULL,
-     created_at timestamptz NOT NULL DEFAULT now()
+     created_at timestamptz NOT NULL DEFAULT now(),
+     -- the first delivery's acknowledgement; the row goes after the second
+     sent_at timestamptz
    )`,
   `CREATE INDEX IF NOT EXISTS ${EDGE_OUTBOX_TABLE}_target_idx ON ${EDGE_OUTBOX_TABLE} (target, id)`,
 ];
@@ -32,9 +38,11 @@ export interface OutboxOptions {
   retryMs: readonly [number, number];
   /** Rows older than this are dropped undelivered: every copy they could purge has expired. */
   retentionSeconds: number;
+  /** The second delivery, this long after the first (past the fetches under way at the first). */
+  repeatMs: number;
 }
 
-const DEFAULTS: OutboxOptions = { pollMs: 1000, batchRows: 100, retryMs: [100, 2000], retentionSeconds: 8 * 86_400 };
+const DEFAULTS: OutboxOptions = { pollMs: 1000, batchRows: 100, retryMs: [100, 2000], retentionSeconds: 8 * 86_400, repeatMs: 2000 };
 
 interface Lane {
   purger: Purger;
@@ -140,9 +148,11 @@ export class PurgeOutbox {
   private deliverBatch(purger: Purger): Promise<boolean> {
     return this.knex.transaction(async (trx) => {
       const result = (await trx.raw(
-        `SELECT id, keys, hard FROM ${EDGE_OUTBOX_TABLE} WHERE target = ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [purger.id, this.options.batchRows]
-      )) as { rows: Array<{ id: string; keys: string[]; hard: boolean }> };
+        `SELECT id, keys, hard, sent_at IS NOT NULL AS sent FROM ${EDGE_OUTBOX_TABLE}
+          WHERE target = ? AND (sent_at IS NULL OR sent_at <= now() - make_interval(secs => ?))
+          ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [purger.id, this.options.repeatMs / 1000, this.options.batchRows]
+      )) as { rows: Array<{ id: string; keys: string[]; hard: boolean; sent: boolean }> };
       if (result.rows.length === 0) return false;
       // Rows up to the target's share of keys (always one); the rest, unlocked, in the next delivery.
       const rows: typeof result.rows = [];
@@ -156,9 +166,19 @@ export class PurgeOutbox {
       const soft = new Set(rows.filter((row) => !row.hard).flatMap((row) => row.keys).filter((key) => !hard.has(key)));
       if (hard.size > 0) await purger.purge({ keys: [...hard], hard: true });
       if (soft.size > 0) await purger.purge({ keys: [...soft], hard: false });
-      await trx.raw(`DELETE FROM ${EDGE_OUTBOX_TABLE} WHERE id = ANY(?::bigint[])`, [rows.map((row) => row.id)]);
+      const first = rows.filter((row) => !row.sent).map((row) => row.id);
+      await trx.raw(`UPDATE ${EDGE_OUTBOX_TABLE} SET sent_at = now() WHERE id = ANY(?::bigint[])`, [first]);
+      await trx.raw(`DELETE FROM ${EDGE_OUTBOX_TABLE} WHERE id = ANY(?::bigint[])`, [rows.filter((row) => row.sent).map((row) => row.id)]);
+      if (first.length > 0) this.repeatLater(purger);
       return rows.length < result.rows.length || rows.length === this.options.batchRows;
     });
+  }
+
+  /** The second delivery of what was just sent, on time (the poll would find it too). */
+  private repeatLater(purger: Purger): void {
+    const lane = this.lanes.find((candidate) => candidate.purger === purger);
+    if (!lane || this.stopped) return;
+    setTimeout(() => void this.run(lane), this.options.repeatMs + 50).unref();
   }
 
   /** Rows no process could deliver (a target since removed from the configuration) end here. */

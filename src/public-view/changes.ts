@@ -86,6 +86,8 @@ const pending = new AsyncLocalStorage<ChangeSet>();
 
 export function installChangeCapture(strapi: Core.Strapi, models: PublicModels, handlers: ChangeHandlers): void {
   wrapTransactions(strapi, handlers);
+  const tracked = (uid: string) => models.byUid.has(uid) || PERMISSION_MODELS.has(uid);
+  inTransactionAlways(strapi, tracked);
   (strapi as unknown as { [NOTE]: Note })[NOTE] = (uid, documentIds, readModelWritten) => {
     const changes = pending.getStore();
     if (!changes) return;
@@ -93,7 +95,6 @@ export function installChangeCapture(strapi: Core.Strapi, models: PublicModels, 
     if (readModelWritten) for (const id of documentIds) changes.readModelWritten.add(id);
   };
 
-  const tracked = (uid: string) => models.byUid.has(uid) || PERMISSION_MODELS.has(uid);
   const note = async (uid: string, rows: ChangedRow[], kind: 'create' | 'update' | 'delete') => {
     const changes = new ChangeSet();
     if (PERMISSION_MODELS.has(uid)) changes.permissions = true;
@@ -111,7 +112,8 @@ export function installChangeCapture(strapi: Core.Strapi, models: PublicModels, 
       merge(collecting, changes);
       return;
     }
-    // Autocommitted: the write is visible to everyone now.
+    // Not in a transaction (see inTransactionAlways: only a write made past the entity manager
+    // gets here): the write is visible to everyone now.
     await strapi.db.transaction(async ({ trx }) => handlers.inTransaction(changes, trx));
     handlers.afterCommit(changes);
   };
@@ -209,6 +211,26 @@ function wrapTransactions(strapi: Core.Strapi, handlers: ChangeHandlers): void {
       })
     );
   };
+}
+
+const WRITES = ['create', 'createMany', 'update', 'updateMany', 'delete', 'deleteMany'] as const;
+
+/**
+ * A write to a tracked model that Strapi makes without a transaction (the media library and the
+ * permission plugins call the entity manager directly; each statement would autocommit) runs in
+ * one: its change is then handed over, and its purge written to the outbox, in the transaction
+ * that makes the write, as for every other write.
+ */
+function inTransactionAlways(strapi: Core.Strapi, tracked: (uid: string) => boolean): void {
+  const database = strapi.db as unknown as { transaction: (callback: () => Promise<unknown>) => Promise<unknown>; inTransaction(): boolean };
+  const manager = strapi.db.entityManager as unknown as Record<(typeof WRITES)[number], (uid: string, params?: unknown) => Promise<unknown>>;
+  for (const method of WRITES) {
+    const write = manager[method];
+    manager[method] = function (this: unknown, uid: string, params?: unknown) {
+      if (!tracked(uid) || database.inTransaction()) return write.call(this, uid, params);
+      return database.transaction(() => write.call(this, uid, params));
+    };
+  }
 }
 
 interface TransactionParams {

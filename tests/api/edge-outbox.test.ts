@@ -5,8 +5,9 @@ import { createTestDatabase, dropTestDatabase } from '../helpers/database';
 
 /**
  * The purge outbox on a real PostgreSQL: rows written in the write's transaction (and only if it
- * commits), delivered in batches to each target, retried until acknowledged, never lost when the
- * writer dies, never sent twice at once by two processes, a failing target holding up no other.
+ * commits), delivered in batches to each target (and once more a moment later), retried until
+ * acknowledged, never lost when the writer dies, never sent by two processes at once, a failing
+ * target holding up no other.
  * The targets here record what they receive (Varnish itself is in tests/cluster/edge*.test.ts).
  */
 class RecordingPurger implements Purger {
@@ -43,7 +44,7 @@ describe('the purge outbox (PostgreSQL)', () => {
   let knex: Knex;
   const opened: PurgeOutbox[] = [];
   const outbox = (purgers: Purger[], options: ConstructorParameters<typeof PurgeOutbox>[3] = {}) => {
-    const made = new PurgeOutbox(knex, purgers, quiet, { pollMs: 100, retryMs: [50, 200], ...options });
+    const made = new PurgeOutbox(knex, purgers, quiet, { pollMs: 100, retryMs: [50, 200], repeatMs: 100, ...options });
     opened.push(made);
     return made;
   };
@@ -145,7 +146,7 @@ describe('the purge outbox (PostgreSQL)', () => {
     expect(survivorsTarget.received).toEqual([{ keys: ['doc:orphan'], hard: false }]);
   });
 
-  it('two processes never send the same row at once (SKIP LOCKED), and together send each row once', async () => {
+  it('two processes never send the same row at once (SKIP LOCKED): together, each row exactly twice (at once, then the repeat)', async () => {
     const first = new RecordingPurger('varnish:a');
     const second = new RecordingPurger('varnish:a');
     first.delayMs = 30;
@@ -155,12 +156,32 @@ describe('the purge outbox (PostgreSQL)', () => {
     await knex.transaction(async (trx) => {
       for (let i = 0; i < 40; i += 1) await one.enqueue(trx, [`doc:${i}`], false);
     });
-    one.wake();
-    two.wake();
+    one.start();
+    two.start();
     await until(async () => (await pendingRows()) === 0);
-    const all = [...first.keys(), ...second.keys()];
-    expect(all).toHaveLength(40);
-    expect(new Set(all).size).toBe(40);
+    const counts = new Map<string, number>();
+    for (const key of [...first.keys(), ...second.keys()]) counts.set(key, (counts.get(key) ?? 0) + 1);
+    expect(counts.size).toBe(40);
+    expect([...new Set(counts.values())]).toEqual([2]);
+  });
+
+  it('delivers each row a second time, repeatMs after the first: a copy fetched while the first purge ran goes too', async () => {
+    const varnish = new RecordingPurger('varnish:a');
+    const times: number[] = [];
+    const purge = varnish.purge.bind(varnish);
+    varnish.purge = async (request) => {
+      times.push(Date.now());
+      return purge(request);
+    };
+    const box = outbox([varnish], { repeatMs: 400 });
+    await knex.transaction((trx) => box.enqueue(trx, ['doc:twice'], false));
+    box.wake();
+    await until(async () => (await pendingRows()) === 0, 3000);
+    expect(varnish.received).toEqual([
+      { keys: ['doc:twice'], hard: false },
+      { keys: ['doc:twice'], hard: false },
+    ]);
+    expect(times[1] - times[0]).toBeGreaterThanOrEqual(400);
   });
 
   it("keeps a delivery within a rate-limited target's share of keys, and delivers the rest next", async () => {
@@ -170,7 +191,7 @@ describe('the purge outbox (PostgreSQL)', () => {
       for (const n of [1, 2, 3]) await box.enqueue(trx, [`doc:${n}a`, `doc:${n}b`], true);
     });
     box.wake();
-    await until(async () => (await pendingRows()) === 0);
+    await until(() => cdn.received.length === 3);
     expect(cdn.received.map((r) => r.keys.length)).toEqual([2, 2, 2]);
     expect(cdn.keys()).toEqual(['doc:1a', 'doc:1b', 'doc:2a', 'doc:2b', 'doc:3a', 'doc:3b']);
   });

@@ -210,3 +210,24 @@ describe('permissions', () => {
     expect((await get('/api/articles')).status).toBe(200);
   });
 });
+
+describe("the edge's fetches (X-Edge-Fetch, set by deploy/varnish/default.vcl)", () => {
+  it('are answered from the database as committed now, never from this process’s cache', async () => {
+    const parsed = parseStory('Edge fetch story\n\nA photo. Credit: Edge Fetch Agency\n\nOne paragraph.\n', 'edge_fetch_story.txt');
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    await writeStory(app.strapi, parsed.story, { locale: 'en', status: 'published', force: false });
+    const [row] = (await app.strapi.db.connection('article_read_model').where({ slug: 'edge-fetch-story' }).select('document_id')) as Array<{ document_id: string }>;
+    const path = `/api/articles/${row.document_id}`;
+    // Cached here (a second read is a hit)...
+    await get(path);
+    expect((await get(path)).headers.get('x-cache')).toBe('hit');
+    // ...then changed behind the cache's back, as a write on another instance whose purge has not
+    // reached this one yet looks from here.
+    await app.strapi.db.connection.raw(`UPDATE article_read_model SET json = replace(json, 'Edge fetch story', 'Changed behind the cache') WHERE document_id = ?`, [row.document_id]);
+    expect(await (await get(path)).text()).toContain('Edge fetch story');
+    const edgeFetch = await get(path, { 'X-Edge-Fetch': '1' });
+    expect(edgeFetch.headers.get('x-cache')).toBeNull();
+    expect(await edgeFetch.text()).toContain('Changed behind the cache');
+    expect(edgeFetch.headers.get('surrogate-key')).toContain(`doc:${row.document_id}`);
+  });
+});

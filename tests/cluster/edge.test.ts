@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adminClient, createDatabase, dropDatabase, runCli, startInstance, waitFor, type Instance } from '../../scripts/lib/instances';
+import { adminClient, createDatabase, dropDatabase, runCli, serverPid, startInstance, waitFor, type Instance } from '../../scripts/lib/instances';
 import { startEdge, type Edge } from '../../scripts/edge';
 import { signPreview } from '../../src/reader/preview-links';
 import { sql } from '../helpers/database';
 import { TcpProxy } from '../helpers/tcp-proxy';
+import { bulk, contentApiHeadline, editAltText, graphqlHeadline, leadImage, publicArticleReads, renameCredit } from '../helpers/write-paths';
 
 /**
  * The public promises at the edge: two instances behind a real varnishd started from the
@@ -14,16 +15,15 @@ import { TcpProxy } from '../helpers/tcp-proxy';
  * (a load balancer) that the tests can take down (the origin stopped); between the instances and
  * the edge's purge port, another (the edge down, for the service).
  *
- * Edge lifetimes are short (max-age 5 s, stale-while-revalidate 2 s) so that "the origin stopped"
- * can outlast them, and still five times the 1 s in which a purge must make the edge fresh.
+ * Edge lifetimes are 20 s (and 2 s stale-while-revalidate): twenty times the 1 s in which a purge
+ * must make the edge fresh, and short enough for "the origin stopped" to outlast them.
  */
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ARTICLE_CM = '/content-manager/collection-types/api::article.article';
 const PREVIEW_SECRET = 'cluster-preview-secret-0123456789';
-const MAX_AGE = 5;
+const MAX_AGE = 20;
 const STALE_WHILE_REVALIDATE = 2;
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==', 'base64');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Seen {
@@ -159,6 +159,8 @@ describe('two instances behind a real Varnish, purged by key from the outbox', (
     await staysFresh(fresh);
   }
 
+  const outboxRows = async (where = 'true') => Number((await sql<{ n: string }>(databaseUrl, `SELECT count(*) AS n FROM edge_purge_outbox WHERE ${where}`))[0].n);
+
   /** The origin back behind the edge, and the edge's health probe seeing it again. */
   async function reopenOrigin(): Promise<void> {
     await balancer.open();
@@ -185,28 +187,14 @@ describe('two instances behind a real Varnish, purged by key from the outbox', (
       await warm(showing(headline));
       const old = headline;
       headline = 'Content API: keepers back at the lighthouse';
-      await expectFresh(async () => {
-        const response = await fetch(`${b.baseUrl}/api/articles/${documentId}?locale=en`, {
-          method: 'PUT',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ data: { headline } }),
-        });
-        expect(response.status).toBe(200);
-      }, showing(headline, old));
+      await expectFresh(() => contentApiHeadline(b.baseUrl, token, documentId, headline), showing(headline, old));
     });
 
     it('a GraphQL mutation (on A)', async () => {
       await warm(showing(headline));
       const old = headline;
       headline = 'GraphQL: the lamp turns again';
-      await expectFresh(async () => {
-        const response = await fetch(`${a.baseUrl}/graphql`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ query: `mutation { updateArticle(documentId: "${documentId}", locale: "en", status: PUBLISHED, data: { headline: "${headline}" }) { headline } }` }),
-        });
-        expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
-      }, showing(headline, old));
+      await expectFresh(() => graphqlHeadline(a.baseUrl, token, documentId, headline), showing(headline, old));
     });
 
     it('the importer (another process, which exits right after its commit)', async () => {
@@ -225,85 +213,46 @@ describe('two instances behind a real Varnish, purged by key from the outbox', (
       await warm((rep, seen) => seen.status === 200 && (!CREDIT_SHOWN_IN.includes(rep) || seen.text.includes(creditName)));
       const old = creditName;
       creditName = 'Renamed Edge Agency';
-      await expectFresh(async () => {
-        const response = await fetch(`${b.baseUrl}/api/image-credits/${creditId}`, {
-          method: 'PUT',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ data: { name: creditName } }),
-        });
-        expect(response.status).toBe(200);
-      }, (rep, seen) => seen.status === 200 && !seen.text.includes(old) && (!CREDIT_SHOWN_IN.includes(rep) || seen.text.includes(creditName)));
+      await expectFresh(() => renameCredit(b.baseUrl, token, creditId, creditName), (rep, seen) => seen.status === 200 && !seen.text.includes(old) && (!CREDIT_SHOWN_IN.includes(rep) || seen.text.includes(creditName)));
     });
 
     it('an image file edited in the media library (alt text, on A)', async () => {
-      const form = new FormData();
-      form.append('files', new Blob([PNG], { type: 'image/png' }), 'lamp.png');
-      form.append('fileInfo', JSON.stringify({ alternativeText: 'first edge alt', name: 'lamp.png' }));
-      const uploaded = await fetch(`${a.baseUrl}/upload`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}` }, body: form });
-      expect(uploaded.status).toBe(201);
-      const [file] = (await uploaded.json()) as Array<{ id: number }>;
-      const current = await admin.call('GET', `${ARTICLE_CM}/${documentId}?locale=en`);
-      const data = current.body?.data as { version: number; lead: Record<string, unknown> };
-      const saved = await admin.call('POST', `${ARTICLE_CM}/${documentId}/actions/publish?locale=en`, { version: data.version, lead: { ...data.lead, image: file.id } });
-      expect(saved.status).toBe(200);
+      const fileId = await leadImage(a.baseUrl, admin, documentId, 'first edge alt');
       const IMAGE_SHOWN_IN = ['REST by id', 'REST by slug', 'REST list'];
       await warm((name, seen) => seen.status === 200 && (!IMAGE_SHOWN_IN.includes(name) || seen.text.includes('first edge alt')));
-      await expectFresh(async () => {
-        const info = new FormData();
-        info.append('fileInfo', JSON.stringify({ alternativeText: 'second edge alt', name: 'lamp.png' }));
-        const edited = await fetch(`${a.baseUrl}/upload?id=${file.id}`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}` }, body: info });
-        expect(edited.status).toBe(200);
-      }, (name, seen) => seen.status === 200 && !seen.text.includes('first edge alt') && (!IMAGE_SHOWN_IN.includes(name) || seen.text.includes('second edge alt')));
+      await expectFresh(() => editAltText(a.baseUrl, admin, fileId, 'second edge alt'), (name, seen) => seen.status === 200 && !seen.text.includes('first edge alt') && (!IMAGE_SHOWN_IN.includes(name) || seen.text.includes('second edge alt')));
     });
 
     it('a permission change (the Public role loses articles): 403 at the edge at once; restored, 200', async () => {
       await warm(showing(headline));
-      const roles = await admin.call('GET', '/users-permissions/roles');
-      const publicRole = (roles.body as { roles: Array<{ id: number; type: string }> }).roles.find((r) => r.type === 'public') as { id: number };
-      const role = await admin.call('GET', `/users-permissions/roles/${publicRole.id}`);
-      const current = (role.body as { role: { name: string; description: string; permissions: Record<string, { controllers: Record<string, Record<string, { enabled: boolean }>> }> } }).role;
-      const toggle = (enabled: boolean) => {
-        const copy = JSON.parse(JSON.stringify(current.permissions)) as typeof current.permissions;
-        for (const action of ['find', 'findOne', 'jsonld']) {
-          const entry = copy['api::article'].controllers.article[action];
-          if (entry) entry.enabled = enabled;
-        }
-        return admin.call('PUT', `/users-permissions/roles/${publicRole.id}`, { name: current.name, description: current.description, permissions: copy });
-      };
+      const toggle = await publicArticleReads(admin);
       const forbidden = (name: string, seen: Seen) => (name.startsWith('REST') ? seen.status === 403 : true);
-      await expectFresh(async () => {
-        expect((await toggle(false)).status).toBe(200);
-      }, forbidden);
-      await expectFresh(async () => {
-        expect((await toggle(true)).status).toBe(200);
-      }, showing(headline));
+      await expectFresh(() => toggle(false), forbidden);
+      await expectFresh(() => toggle(true), showing(headline));
     });
   });
 
-  it('a takedown (bulk unpublish) is gone from the edge within 1 s and never served again, not even stale with the origin down', async () => {
+  it('a takedown (bulk unpublish) is never served from the edge once purged, not even stale with the origin down', async () => {
     await warm(showing(headline));
-    await expectFresh(async () => {
-      const result = await admin.call('POST', `${ARTICLE_CM}/actions/bulkUnpublish?locale=en`, { documentIds: [documentId] });
-      expect(result.status).toBe(200);
-    }, gone);
-    // The origin goes away: whatever the edge still has, the taken-down story is not in it.
+    // The edge cannot reach the origin from now on: whatever it serves comes from what it has.
     await balancer.close();
     try {
+      await bulk(admin, 'bulkUnpublish', documentId);
+      await waitFor(async () => ((await outboxRows('sent_at IS NULL')) === 0 ? true : undefined), 2000, 'the purge to be acknowledged');
+      // From the first read on, through max-age and stale-while-revalidate: never the story.
       const until = Date.now() + (MAX_AGE + STALE_WHILE_REVALIDATE + 1) * 1000;
       while (Date.now() < until) {
         for (const rep of representations) {
           const seen = await read(rep.path());
           expect([rep.name, seen.status === 200 && seen.text.includes(headline)]).toEqual([rep.name, false]);
         }
-        await sleep(250);
+        await sleep(500);
       }
     } finally {
       await reopenOrigin();
     }
-    await expectFresh(async () => {
-      const result = await admin.call('POST', `${ARTICLE_CM}/actions/bulkPublish?locale=en`, { documentIds: [documentId] });
-      expect(result.status).toBe(200);
-    }, showing(headline));
+    expect(await lateAfter(Date.now(), 1000, gone)).toEqual([]);
+    await expectFresh(() => bulk(admin, 'bulkPublish', documentId), showing(headline));
   });
 
   it('an embargo end (unpublishAt) is never served from the edge past its time, not even with the origin down', async () => {
@@ -377,8 +326,7 @@ describe('two instances behind a real Varnish, purged by key from the outbox', (
       await sleep(1500);
       // The edge was not told: it still has the old copy (the outbox holds the purge).
       expect((await read(representations[0].path())).text).toContain(old);
-      const [{ n }] = await sql<{ n: string }>(databaseUrl, 'SELECT count(*) AS n FROM edge_purge_outbox');
-      expect(Number(n)).toBeGreaterThan(0);
+      expect(await outboxRows('sent_at IS NULL')).toBeGreaterThan(0);
     } finally {
       await purgePath.open();
     }
@@ -395,9 +343,10 @@ describe('two instances behind a real Varnish, purged by key from the outbox', (
     await purgePath.close();
     try {
       await adminClient(writer.baseUrl).then((c) => c.publishHeadline(documentId, headline));
-      await writer.stop('SIGKILL');
-      const [{ n }] = await sql<{ n: string }>(databaseUrl, 'SELECT count(*) AS n FROM edge_purge_outbox');
-      expect(Number(n)).toBeGreaterThan(0);
+      // The server process itself (the launcher would orphan it, and it would deliver later).
+      process.kill(serverPid(writer), 'SIGKILL');
+      await writer.exited;
+      expect(await outboxRows('sent_at IS NULL')).toBeGreaterThan(0);
     } finally {
       await purgePath.open();
     }
@@ -419,5 +368,55 @@ describe('two instances behind a real Varnish, purged by key from the outbox', (
     } finally {
       await reopenOrigin();
     }
+  });
+});
+
+describe('an overdue scheduled publish, run by the first instance up, purges the edge like any other write', () => {
+  const port = 2400 + (process.pid % 100) * 6 + 4;
+  let databaseUrl: string;
+  let dir: string;
+  let edge: Edge;
+  let instance: Instance | undefined;
+
+  beforeAll(async () => {
+    databaseUrl = await createDatabase(SERVER, 'news_edge_boot');
+    dir = mkdtempSync(join(tmpdir(), 'news-edge-boot-'));
+    edge = await startEdge({ listen: `127.0.0.1:${port + 1}`, origin: `127.0.0.1:${port}` });
+  });
+
+  afterAll(async () => {
+    await Promise.all([instance?.stop('SIGTERM', 20_000), edge?.stop()]);
+    if (databaseUrl) await dropDatabase(databaseUrl);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the edge shows the scheduled headline within seconds of the boot', async () => {
+    // An hour at the edge: only a purge can make it fresh within this test.
+    const env = { DATABASE_URL: databaseUrl, REDIS_URL, SURROGATE_MAX_AGE: '3600', EDGE_PURGE_URLS: edge.url, SCHEDULE_WORKERS: 'true' };
+    instance = await startInstance(port, env);
+    writeFileSync(join(dir, 'boot_story.txt'), 'Ferry timetable unchanged\n\nThe ferry at the pier. Credit: Boot Agency\n\nThe winter timetable stays as it was.\n');
+    expect((await runCli(['import', join(dir, 'boot_story.txt')], env)).code).toBe(0);
+    const list = (await (await fetch(`${instance.baseUrl}/api/articles`)).json()) as { data: Array<{ documentId: string }> };
+    const { documentId } = list.data[0];
+    const path = `/api/articles/${documentId}`;
+    await fetch(`${edge.url}${path}`);
+    expect((await fetch(`${edge.url}${path}`)).headers.get('x-edge-cache')).toBe('HIT');
+
+    // The new headline is saved with a publish time a few seconds away; then every instance stops.
+    const admin = await adminClient(instance.baseUrl);
+    const current = await admin.call('GET', `${ARTICLE_CM}/${documentId}?locale=en`);
+    const due = new Date(Date.now() + 4000);
+    const saved = await admin.call('PUT', `${ARTICLE_CM}/${documentId}?locale=en`, { version: (current.body?.data as { version: number }).version, headline: 'Ferry timetable changed overnight', publishAt: due.toISOString() });
+    expect(saved.status).toBe(200);
+    await instance.stop('SIGTERM', 20_000);
+    instance = undefined;
+    await sleep(Math.max(0, due.getTime() - Date.now()) + 1000);
+    // Still the old copy at the edge (nothing ran the job).
+    expect(await (await fetch(`${edge.url}${path}`)).text()).toContain('Ferry timetable unchanged');
+
+    instance = await startInstance(port, env);
+    const booted = Date.now();
+    await waitFor(async () => ((await (await fetch(`${edge.url}${path}`)).text()).includes('Ferry timetable changed overnight') ? true : undefined), 5000, 'the edge to show the scheduled headline');
+    expect(Date.now() - booted).toBeLessThan(5000);
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminClient, createDatabase, dropDatabase, runCli, startInstance, type Instance } from '../../scripts/lib/instances';
+import { bulk, contentApiHeadline, editAltText, graphqlHeadline, leadImage, publicArticleReads, renameCredit } from '../helpers/write-paths';
 
 /**
  * The second public promise, on two instances sharing PostgreSQL and Redis: after any write,
@@ -11,9 +12,6 @@ import { adminClient, createDatabase, dropDatabase, runCli, startInstance, type 
  */
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const ARTICLE_CM = '/content-manager/collection-types/api::article.article';
-const CREDIT_CM = '/content-manager/collection-types/api::image-credit.image-credit';
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==', 'base64');
 
 describe.each([
   ['Redis', REDIS_URL],
@@ -145,29 +143,14 @@ describe.each([
       await warm(showing(headline));
       const old = headline;
       headline = 'Content API: harbour cranes working again';
-      await expectFresh(async () => {
-        const response = await fetch(`${b.baseUrl}/api/articles/${documentId}?locale=en`, {
-          method: 'PUT',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ data: { headline } }),
-        });
-        expect(response.status).toBe(200);
-      }, showing(headline, old));
+      await expectFresh(() => contentApiHeadline(b.baseUrl, token, documentId, headline), showing(headline, old));
     });
 
     it('a GraphQL mutation (on A)', async () => {
       await warm(showing(headline));
       const old = headline;
       headline = 'GraphQL: the harbour is busy again';
-      await expectFresh(async () => {
-        const response = await fetch(`${a.baseUrl}/graphql`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ query: `mutation { updateArticle(documentId: "${documentId}", locale: "en", status: PUBLISHED, data: { headline: "${headline}" }) { headline } }` }),
-        });
-        const body = (await response.json()) as { errors?: unknown };
-        expect(body.errors).toBeUndefined();
-      }, showing(headline, old));
+      await expectFresh(() => graphqlHeadline(a.baseUrl, token, documentId, headline), showing(headline, old));
     });
 
     it('the importer (another process)', async () => {
@@ -186,38 +169,17 @@ describe.each([
       await warm(showing(creditName));
       const old = creditName;
       creditName = 'Renamed Photo Agency';
-      await expectFresh(async () => {
-        const response = await fetch(`${b.baseUrl}/api/image-credits/${creditId}`, {
-          method: 'PUT',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ data: { name: creditName } }),
-        });
-        expect(response.status).toBe(200);
-      }, (name, seen) => seen.status === 200 && seen.text.includes(creditName) && !seen.text.includes(old) && (name !== 'REST list by credit' || seen.text.includes(documentId)));
+      await expectFresh(() => renameCredit(b.baseUrl, token, creditId, creditName), (name, seen) => seen.status === 200 && seen.text.includes(creditName) && !seen.text.includes(old) && (name !== 'REST list by credit' || seen.text.includes(documentId)));
       const byOld = (await (await fetch(`${a.baseUrl}/api/articles?filters[credits][name][$eq]=${encodeURIComponent(old)}`)).json()) as { data: unknown[] };
       expect(byOld.data).toEqual([]);
     });
 
     it('an image file edited in the media library (alt text, on A)', async () => {
       // The lead photo gets a file (an admin publish), then the file's alt text is edited.
-      const form = new FormData();
-      form.append('files', new Blob([PNG], { type: 'image/png' }), 'crane.png');
-      form.append('fileInfo', JSON.stringify({ alternativeText: 'first alt text', name: 'crane.png' }));
-      const uploaded = await fetch(`${a.baseUrl}/upload`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}` }, body: form });
-      expect(uploaded.status).toBe(201);
-      const [file] = (await uploaded.json()) as Array<{ id: number }>;
-      const current = await admin.call('GET', `${ARTICLE_CM}/${documentId}?locale=en`);
-      const data = current.body?.data as { version: number; lead: Record<string, unknown> };
-      const saved = await admin.call('POST', `${ARTICLE_CM}/${documentId}/actions/publish?locale=en`, { version: data.version, lead: { ...data.lead, image: file.id } });
-      expect(saved.status).toBe(200);
+      const fileId = await leadImage(a.baseUrl, admin, documentId, 'first alt text');
       const IMAGE_SHOWN_IN = ['REST by id', 'REST by slug', 'REST list', 'GraphQL'];
       await warm((name, seen) => seen.status === 200 && (!IMAGE_SHOWN_IN.includes(name) || seen.text.includes('first alt text')));
-      await expectFresh(async () => {
-        const info = new FormData();
-        info.append('fileInfo', JSON.stringify({ alternativeText: 'second alt text', name: 'crane.png' }));
-        const edited = await fetch(`${a.baseUrl}/upload?id=${file.id}`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}` }, body: info });
-        expect(edited.status).toBe(200);
-      }, (name, seen) => seen.status === 200 && !seen.text.includes('first alt text') && (!IMAGE_SHOWN_IN.includes(name) || seen.text.includes('second alt text')));
+      await expectFresh(() => editAltText(a.baseUrl, admin, fileId, 'second alt text'), (name, seen) => seen.status === 200 && !seen.text.includes('first alt text') && (!IMAGE_SHOWN_IN.includes(name) || seen.text.includes('second alt text')));
     });
 
     it('a bulk unpublish (content manager) takes it down everywhere; a bulk publish brings it back', async () => {
@@ -227,34 +189,16 @@ describe.each([
         if (name === 'GraphQL') return seen.status === 200 && seen.text.includes('"article":null');
         return seen.status === 200 && !seen.text.includes(documentId);
       };
-      await expectFresh(async () => {
-        const result = await admin.call('POST', `${ARTICLE_CM}/actions/bulkUnpublish?locale=en`, { documentIds: [documentId] });
-        expect(result.status).toBe(200);
-      }, gone);
-      await expectFresh(async () => {
-        const result = await admin.call('POST', `${ARTICLE_CM}/actions/bulkPublish?locale=en`, { documentIds: [documentId] });
-        expect(result.status).toBe(200);
-      }, showing(headline));
+      await expectFresh(() => bulk(admin, 'bulkUnpublish', documentId), gone);
+      await expectFresh(() => bulk(admin, 'bulkPublish', documentId), showing(headline));
     });
 
     it("a permission change (the Public role loses articles): every instance answers 403 at once; restored, 200", async () => {
       await warm(showing(headline));
-      const roles = await admin.call('GET', '/users-permissions/roles');
-      const publicRole = ((roles.body as { roles: Array<{ id: number; type: string }> }).roles).find((r) => r.type === 'public') as { id: number };
-      const role = await admin.call('GET', `/users-permissions/roles/${publicRole.id}`);
-      const permissions = (role.body as { role: { name: string; description: string; permissions: Record<string, { controllers: Record<string, Record<string, { enabled: boolean }>> }> } }).role;
-      const toggle = (enabled: boolean) => {
-        const copy = JSON.parse(JSON.stringify(permissions.permissions)) as typeof permissions.permissions;
-        for (const action of ['find', 'findOne']) copy['api::article'].controllers.article[action].enabled = enabled;
-        return admin.call('PUT', `/users-permissions/roles/${publicRole.id}`, { name: permissions.name, description: permissions.description, permissions: copy });
-      };
+      const toggle = await publicArticleReads(admin);
       const forbidden = (name: string, seen: Seen) => (name.startsWith('REST') ? seen.status === 403 : true);
-      await expectFresh(async () => {
-        expect((await toggle(false)).status).toBe(200);
-      }, forbidden);
-      await expectFresh(async () => {
-        expect((await toggle(true)).status).toBe(200);
-      }, showing(headline));
+      await expectFresh(() => toggle(false), forbidden);
+      await expectFresh(() => toggle(true), showing(headline));
     });
   });
 });

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { adminClient, createDatabase, dropDatabase, runCli, startInstance, startPostgres, waitFor, type Instance } from '../../scripts/lib/instances';
+import { adminClient, createDatabase, dropDatabase, runCli, serverPid, startInstance, startPostgres, waitFor, type Instance } from '../../scripts/lib/instances';
 import { removeEmbeddedCluster } from '../../src/runtime/embedded-postgres';
 import { sql } from '../helpers/database';
 
@@ -106,7 +105,7 @@ describe('two instances, one database', () => {
       'an instance to take the job'
     );
     const pid = Number(blocked.split(':')[1]);
-    const victim = [a, b].find((i) => childOf(i.child.pid as number) === pid) as Instance;
+    const victim = [a, b].find((i) => serverPid(i) === pid) as Instance;
     const survivor = victim === a ? b : a;
     process.kill(pid, 'SIGKILL');
     await victim.exited;
@@ -191,6 +190,3 @@ describe('PostgreSQL restarted around the due time', () => {
 });
 
 /** The process the launcher runs the server in. */
-function childOf(pid: number): number {
-  return Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).trim().split(/\s+/)[0]);
-}

@@ -1,3 +1,4 @@
+import { edgeVerdicts, type EdgeFigures } from '../../scripts/bench/edge';
 import { describeDifference, firstDifference } from '../../scripts/bench/probe';
 import { findBaseline, whyNotWritten, type ResultsFile } from '../../scripts/bench/results';
 import { describeMissed, evaluateTargets, exitStatus, missed, referencesOf, type CostBaseline, type Measured, type Stats } from '../../scripts/bench/targets';
@@ -239,5 +240,31 @@ describe('results are written from a committed tree only', () => {
     expect(whyNotWritten(state('abcdef0123'), state('abcdef0123', [' M src/index.ts']))).toBe('the tree has uncommitted changes (M src/index.ts)');
     expect(whyNotWritten(state('abcdef0123'), state('1234567890'))).toBe('the commit changed during the run (abcdef0 → 1234567)');
     expect(whyNotWritten(undefined, undefined)).toBe('not a git checkout');
+  });
+});
+
+describe('edge targets (--edge): ×10 req/s through the edge, ≤ 1 % at the origin, p99 fresh ≤ 1 s', () => {
+  const figures = (change: Partial<EdgeFigures> = {}): EdgeFigures => ({ origin: stats(1_000), edge: stats(12_000), originSharePct: 0.2, fresh: [20, 30, 40], ...change });
+  const missedTargets = (f: EdgeFigures) => edgeVerdicts(f).filter((v) => !v.met).map((v) => v.target);
+
+  it('meets all three on good figures, and exactly on their lines', () => {
+    expect(missedTargets(figures())).toEqual([]);
+    expect(missedTargets(figures({ edge: stats(10_000), originSharePct: 1, fresh: [1000] }))).toEqual([]);
+  });
+
+  it('misses each one past its line, with the measured value', () => {
+    const verdicts = edgeVerdicts(figures({ edge: stats(9_990), originSharePct: 1.01, fresh: [...Array(98).fill(10), 1001, 1001] }));
+    expect(verdicts.map((v) => [v.met, v.measured])).toEqual([
+      [false, '9,990 / 1,000 = 9.99 ×'],
+      [false, '1.010 %'],
+      [false, '1001 ms over 100 publishes'],
+    ]);
+  });
+
+  it('misses when a run had errors or non-2xx answers, the share was not read, no publish was made, or one never became fresh', () => {
+    expect(missedTargets(figures({ origin: stats(1_000, { unexpected: 3 }) }))).toEqual(['edge req/s ≥ 10 × origin req/s']);
+    expect(missedTargets(figures({ originSharePct: undefined }))).toEqual(['≤ 1 % of requests reach the origin']);
+    expect(missedTargets(figures({ fresh: [] }))).toEqual(['p99 time to fresh at the edge ≤ 1000 ms']);
+    expect(edgeVerdicts(figures({ fresh: [Infinity] }))[2]).toMatchObject({ met: false, measured: '> 10000 ms over 1 publish' });
   });
 });

@@ -34,7 +34,7 @@ describe('docker-compose.yml (no Docker engine here: checked by construction)', 
     expect(app.build).toBe('.');
     expect(app.depends_on?.postgres.condition).toBe('service_healthy');
     expect(app.restart).toMatch(/always|unless-stopped|on-failure/);
-    expect(app.ports).toContain('1337:1337');
+    expect(app.ports).toContain('127.0.0.1:1337:1337'); // readers come through the edge
     expect(read('Dockerfile')).toMatch(/scripts\/cli\.js", "start"/);
   });
 
@@ -65,6 +65,31 @@ describe('docker-compose.yml (no Docker engine here: checked by construction)', 
     expect(decodeURIComponent(url.password)).toBe(db.POSTGRES_PASSWORD);
     expect(url.pathname).toBe(`/${db.POSTGRES_DB}`);
     expect(EnvSchema.safeParse({ DATABASE_URL: interpolate(env.DATABASE_URL) }).success).toBe(true);
+  });
+
+  it('puts the edge (Varnish + xkey, the project VCL) in front of the app, publishing the public port; the app purges it', () => {
+    const edge = compose.services.edge as Service & { build?: string };
+    const app = compose.services.app as Service & { networks?: { default?: { ipv4_address?: string } } };
+    expect(edge.build).toBe('deploy/varnish');
+    expect(read('deploy/varnish/Dockerfile')).toMatch(/apt-get install[^\n]*varnish varnish-modules/);
+    expect(edge.volumes).toContain('./deploy/varnish/default.vcl:/etc/varnish/default.vcl:ro');
+    const listen = /-a :(\d+)/.exec(read('deploy/varnish/Dockerfile'))?.[1];
+    expect(edge.ports?.some((port) => port.endsWith(`:${listen}`))).toBe(true);
+    expect(edge.depends_on?.app).toBeDefined();
+    // The app is no longer the public port: loopback only.
+    for (const port of app.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
+    // It purges the edge service on the port the edge listens on.
+    const purge = new URL(app.environment?.EDGE_PURGE_URLS ?? '');
+    expect([purge.hostname, purge.port || '80']).toEqual(['edge', listen]);
+    expect(EnvSchema.safeParse({ EDGE_PURGE_URLS: app.environment?.EDGE_PURGE_URLS }).success).toBe(true);
+    // The VCL's backend is the app's service name and port, and its PURGE ACL names the app.
+    const vcl = read('deploy/varnish/default.vcl');
+    expect(vcl).toMatch(/\.host = "app";/);
+    expect(vcl).toMatch(new RegExp(`\\.port = "${app.environment?.PORT}";`));
+    expect(vcl).toMatch(/acl purgers \{[^}]*\("app"\);/);
+    // The app's fixed address is on the compose network's subnet (a recreated app keeps it).
+    const subnet = (compose as unknown as { networks: { default: { ipam: { config: Array<{ subnet: string }> } } } }).networks.default.ipam.config[0].subnet;
+    expect(app.networks?.default?.ipv4_address?.startsWith(subnet.replace(/\.0\/24$/, '.'))).toBe(true);
   });
 
   it('deploys on a supported Node LTS (22 or 24) and says so in engines; this machine runs 20, which the range leaves out', () => {
