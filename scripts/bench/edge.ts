@@ -1,12 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { EdgeUnavailable, startEdge, type Edge } from '../edge';
-import { adminClient, runCli, startInstance, waitFor } from '../lib/instances';
+import { adminClient, runCli, serverPid, startInstance, waitFor } from '../lib/instances';
 import { percentile } from '../lib/stats';
 import { cleanupStack, RESULTS, say } from './common';
 import { freshDatabase } from './data';
@@ -84,6 +84,26 @@ async function freePort(): Promise<number> {
 
 const Counters = z.object({ counters: z.record(z.object({ value: z.number() }).passthrough()).optional() }).passthrough();
 /** The edge's MAIN counters (varnishstat's JSON, version 1 and the older flat form). */
+/**
+ * CPU seconds (user + system) the processes have used so far (/proc/<pid>/stat, in clock ticks of
+ * 1/100 s). On 2 cores the load generator takes one: req/s then says as much about autocannon as
+ * about the server, while requests per CPU-second say what each server costs.
+ */
+function cpuSeconds(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return sum + (Number(fields[11]) + Number(fields[12])) / 100;
+  }, 0);
+}
+
+/** varnishd's manager and its cache process. */
+function varnishPids(edge: Edge): number[] {
+  const manager = edge.process.pid as number;
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(manager)], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean).map(Number);
+  return [manager, ...children];
+}
+
 async function counters(workdir: string): Promise<Record<string, number>> {
   const { stdout } = await promisify(execFile)('varnishstat', ['-n', workdir, '-1', '-j', '-f', 'MAIN.*']);
   const parsed = Counters.parse(JSON.parse(stdout));
@@ -188,12 +208,18 @@ export async function edgeBench(flags: Flags, argv: string[]): Promise<number> {
       return measurement.stats();
     };
 
+    const originPids = [serverPid(instance)];
+    const edgePids = varnishPids(edge);
     say(`run A: the origin alone, ${duration} s…`);
+    const cpuBeforeA = cpuSeconds(originPids);
     const origin = await spike(instance.baseUrl, false);
+    const cpuA = cpuSeconds(originPids) - cpuBeforeA;
     say(`run A: ${int(origin.rps)} req/s, p50 ${ms(origin.p50)} ms, p99 ${ms(origin.p99)} ms, ${origin.unexpected} unexpected`);
     const before = await counters(edge.workdir).catch(() => undefined);
     say(`run B: through the edge, ${duration} s…`);
+    const cpuBeforeB = { edge: cpuSeconds(edgePids), origin: cpuSeconds(originPids) };
     const edgeStats = await spike(edge.url, true);
+    const cpuB = { edge: cpuSeconds(edgePids) - cpuBeforeB.edge, origin: cpuSeconds(originPids) - cpuBeforeB.origin };
     const after = await counters(edge.workdir).catch((error: unknown) => say(`varnishstat: ${error instanceof Error ? error.message : String(error)}`));
     const delta = (name: string) => (before && after ? (after[`MAIN.${name}`] ?? NaN) - (before[`MAIN.${name}`] ?? NaN) : NaN);
     const share = (delta('backend_req') / delta('client_req')) * 100;
@@ -221,6 +247,11 @@ export async function edgeBench(flags: Flags, argv: string[]): Promise<number> {
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       row('A: origin', origin),
       row('B: edge', edgeStats),
+      '',
+      `Cost per request (CPU seconds the servers used during the run, /proc): A, the origin: ${cpuA.toFixed(1)} s for ${int(origin.requests)} requests = ` +
+        `${int(origin.requests / cpuA)} requests per CPU-second. B: varnishd ${cpuB.edge.toFixed(1)} s and the origin ${cpuB.origin.toFixed(1)} s for ${int(edgeStats.requests)} requests = ` +
+        `${int(edgeStats.requests / (cpuB.edge + cpuB.origin))} requests per CPU-second, ${(edgeStats.requests / (cpuB.edge + cpuB.origin) / (origin.requests / cpuA)).toFixed(1)} × the origin's. ` +
+        `With the load generator on the same 2 cores, req/s is bounded by it; requests per CPU-second is what each server would sustain on a core of its own.`,
       '',
       `Reaching the origin in B: MAIN.backend_req ${delta('backend_req')} / MAIN.client_req ${delta('client_req')} = ${figures.originSharePct?.toFixed(3) ?? '?'} % ` +
         `(cache_hit ${delta('cache_hit')}, of which grace ${delta('cache_hit_grace')}; cache_miss ${delta('cache_miss')}; bgfetch ${delta('s_bgfetch')}; the fresh-check requests included).`,

@@ -208,6 +208,16 @@ describe('two instances behind a real Varnish, purged by key from the outbox', (
       }, showing(headline, old));
     });
 
+    it("a new story imported (the importer's fast path, another process): in the lists at the edge once the command returns", async () => {
+      await warm(showing(headline));
+      writeFileSync(join(dir, 'edge_tide_tables.txt'), 'Tide tables printed again\n\nThe harbour office. Credit: Tide Office\n\nThe tide tables are back in print.\n');
+      const result = await runCli(['import', join(dir, 'edge_tide_tables.txt')], env);
+      expect(result.code).toBe(0);
+      for (const path of ['/api/articles', '/rss.xml']) {
+        await waitFor(async () => ((await read(path)).text.includes('Tide tables printed again') ? true : undefined), 1000, `${path} at the edge to list the new story`);
+      }
+    });
+
     it('a credit renamed (content API, on B)', async () => {
       const CREDIT_SHOWN_IN = ['REST by id', 'REST by slug', 'REST list', 'reader page', 'GraphQL over GET'];
       await warm((rep, seen) => seen.status === 200 && (!CREDIT_SHOWN_IN.includes(rep) || seen.text.includes(creditName)));
