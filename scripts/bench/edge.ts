@@ -158,6 +158,9 @@ export async function edgeBench(flags: Flags, argv: string[]): Promise<number> {
     say('starting the app…');
     const instance = await startInstance(originPort, env);
     cleanups.push(() => instance.stop());
+    // For scale: the same origin without its own response cache, on the same database.
+    const uncached = await startInstance(await freePort(), { ...env, CACHE_ENABLED: 'false' });
+    cleanups.push(() => uncached.stop());
 
     const dir = mkdtempSync(join(tmpdir(), 'news-bench-edge-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
@@ -217,6 +220,9 @@ export async function edgeBench(flags: Flags, argv: string[]): Promise<number> {
     say(`run A: ${int(origin.rps)} req/s, p50 ${ms(origin.p50)} ms, p99 ${ms(origin.p99)} ms, ${origin.unexpected} unexpected`);
     const before = await counters(edge.workdir).catch(() => undefined);
     say(`run B: through the edge, ${duration} s…`);
+    say(`run C: the origin without its response cache, ${duration} s…`);
+    const originUncached = await spike(uncached.baseUrl, false);
+    say(`run C: ${int(originUncached.rps)} req/s`);
     const cpuBeforeB = { edge: cpuSeconds(edgePids), origin: cpuSeconds(originPids) };
     const edgeStats = await spike(edge.url, true);
     const cpuB = { edge: cpuSeconds(edgePids) - cpuBeforeB.edge, origin: cpuSeconds(originPids) - cpuBeforeB.origin };
@@ -247,6 +253,10 @@ export async function edgeBench(flags: Flags, argv: string[]): Promise<number> {
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       row('A: origin', origin),
       row('B: edge', edgeStats),
+      row('C: origin, response cache off (for scale)', originUncached),
+      '',
+      `The origin as deployed answers hot reads from its own response cache, ahead of Koa: the edge's ${(edgeStats.rps / origin.rps).toFixed(2)} × is against that. ` +
+        `Against the origin without it (C), the edge answers ${(edgeStats.rps / originUncached.rps).toFixed(1)} × as many requests a second.`,
       '',
       `Cost per request (CPU seconds the servers used during the run, /proc): A, the origin: ${cpuA.toFixed(1)} s for ${int(origin.requests)} requests = ` +
         `${int(origin.requests / cpuA)} requests per CPU-second. B: varnishd ${cpuB.edge.toFixed(1)} s and the origin ${cpuB.origin.toFixed(1)} s for ${int(edgeStats.requests)} requests = ` +
