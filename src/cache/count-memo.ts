@@ -1,9 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Core, Modules } from '@strapi/strapi';
 import { ARTICLE_UID } from '../articles/constants';
 import { listTag } from '../public-view/models';
 import { currentReadTags, publishedOnly } from '../public-view/scope';
 import { onAnyInvalidation } from './invalidation';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { cacheSettings } from './policy';
 
 const ARTICLE_LIST_TAG = listTag('article');

@@ -117,9 +117,10 @@ export function hasShapeHeader(headers: Record<string, string | string[] | undef
 
 /**
  * Set by the edge (deploy/varnish/default.vcl) on every fetch: such a request skips this
- * process's memories (response cache, list totals). The edge fetches right after a purge, which
- * is sent once the write commits; another instance may hear of the write on the bus a moment
- * later, and must not hand the edge the copy the purge was meant to replace.
+ * process's memories (response cache, list totals, the Public role's permissions). The edge
+ * fetches right after a purge, which is sent once the write commits; another instance may hear
+ * of the write on the bus a moment later, and must not hand the edge the copy the purge was
+ * meant to replace.
  */
 export const EDGE_FETCH_HEADER = 'x-edge-fetch';
 
