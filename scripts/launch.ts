@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join, relative, resolve } from 'node:path';
+import { edgePurgers } from '../src/edge';
 import { databaseConnection, EnvError, publicUrl, readEnv, type Env } from '../src/env';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/runtime/embedded-postgres';
 import { destroyStrapi, loadStrapi } from '../src/runtime/load-strapi';
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   let env: Env;
   try {
     env = readEnv();
+    edgePurgers(env); // a CDN half configured (an id without its token) is named now, not at boot
   } catch (error) {
     if (error instanceof EnvError) {
       say(error.message);

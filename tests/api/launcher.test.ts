@@ -20,6 +20,20 @@ describe('start-up with bad database settings', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('an edge setting that cannot work (a CDN id without its token, a purge URL that is not one) ends start-up with one line', async () => {
+    for (const [env, named] of [
+      [{ FASTLY_SERVICE_ID: 'service-1' }, /FASTLY_SERVICE_ID is set without FASTLY_API_TOKEN/],
+      [{ CLOUDFLARE_API_TOKEN: 'token-1' }, /CLOUDFLARE_API_TOKEN is set without CLOUDFLARE_ZONE_ID/],
+      [{ EDGE_PURGE_URLS: 'varnish:6081' }, /EDGE_PURGE_URLS must be comma-separated http\(s\) URLs/],
+    ] as const) {
+      const result = await runCli(['start'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', ...env });
+      expect(result.code).toBe(1);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(named);
+    }
+  });
+
   it('a database that does not answer is retried, one line per attempt, until DATABASE_CONNECT_TIMEOUT', async () => {
     const result = await runCli(['start'], {
       DATABASE_URL: 'postgres://postgres@127.0.0.1:1/news',
