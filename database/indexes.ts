@@ -5,11 +5,13 @@
  */
 import { EDGE_OUTBOX_STATEMENTS } from '../src/edge/outbox';
 import { READ_MODEL_STATEMENTS } from '../src/read-model/projection';
+import { SEARCH_STATEMENTS } from '../src/search/schema';
 import { SCHEDULE_STATEMENTS } from '../src/scheduling/schedules';
 import { SLUG_HISTORY_STATEMENTS } from '../src/articles/slug-history';
 
 export const POST_SYNC_STATEMENTS: readonly string[] = [
   ...READ_MODEL_STATEMENTS,
+  ...SEARCH_STATEMENTS,
   ...SCHEDULE_STATEMENTS,
   ...SLUG_HISTORY_STATEMENTS,
   ...EDGE_OUTBOX_STATEMENTS,

@@ -21,6 +21,8 @@ import { startSchedulerWorkers, stopScheduler } from './scheduling/queue';
 import { checkReadModelFingerprint } from './read-model/fingerprint';
 import { rebuildMissingRows } from './read-model/sync';
 import { registerRevisionRoutes } from './revisions/admin-routes';
+import { editorSearch } from './search/editor';
+import { registerSearchGraphql } from './search/graphql';
 import { acquireBootLock, releaseBootLock } from './runtime/boot-lock';
 import { registerReadiness } from './runtime/health';
 import { installRequestTracker } from './runtime/lifecycle';
@@ -41,12 +43,14 @@ export default {
     strapi.documents.use(draftGuard(strapi));
     strapi.documents.use(countMemo(strapi)); // inside the guard: keyed on the status it settled
     strapi.documents.use(articleDocumentRules(strapi));
+    strapi.documents.use(editorSearch(strapi)); // the Article list's search box, for admins
     registerRevisionRoutes(strapi);
     registerSyndicationRoutes(strapi); // first: /news/corrections before the reader's /news/:slug
     registerReaderRoutes(strapi);
     registerReadiness(strapi);
     // Revisions are for editors in the admin only: not in the public GraphQL schema.
     strapi.plugin('graphql').service('extension').shadowCRUD('api::article-revision.article-revision').disable();
+    registerSearchGraphql(strapi);
   },
 
   async bootstrap({ strapi }: { strapi: Core.Strapi }) {

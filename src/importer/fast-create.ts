@@ -7,6 +7,8 @@ import { noteChanged } from '../public-view/changes';
 import { currentAuthor, REVISION_UID } from '../revisions/store';
 import { snapshotOf, type ArticleIn } from '../revisions/snapshot';
 import { lockDocuments, READ_MODEL_TABLE } from '../read-model/projection';
+import type { ArticleView } from '../representations/article-view';
+import { DRAFT_SEARCH_TABLE, searchColumns, searchVector } from '../search/columns';
 import { learnFrom, rowJson, rowTags, sanitizeForPublic, shouldLearn, type BuiltRow } from './read-model-row';
 
 type Strapi = Core.Strapi;
@@ -288,7 +290,25 @@ export async function createStoryFast(
     inserts.push(
       strapi.db
         .connection(READ_MODEL_TABLE)
-        .insert({ document_id: documentId, locale, slug: story.slug, json, tags: built.tags, unpublish_at: null, updated_at: now })
+        .insert({
+          document_id: documentId,
+          locale,
+          slug: story.slug,
+          json,
+          tags: built.tags,
+          unpublish_at: null,
+          updated_at: now,
+          ...searchColumns(strapi.db.connection, built.article as ArticleView, locale),
+        })
+        .onConflict(['document_id', 'locale'])
+        .merge()
+    );
+    // Editors' search index of the draft (src/search/drafts.ts), which the public view would
+    // otherwise write with the read-model row.
+    inserts.push(
+      strapi.db
+        .connection(DRAFT_SEARCH_TABLE)
+        .insert({ document_id: documentId, locale, search: searchVector(strapi.db.connection, entry(draftRow.id, null, perRow(0)) as unknown as ArticleView, locale), updated_at: now })
         .onConflict(['document_id', 'locale'])
         .merge()
     );

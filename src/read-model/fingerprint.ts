@@ -13,7 +13,7 @@ import { READ_MODEL_TABLE } from './projection';
 const STATE_TABLE = `${READ_MODEL_TABLE}_state`;
 
 /** Raised when the projection itself (src/read-model/projection.ts) changes what a row holds. */
-const FORMAT = 2;
+const FORMAT = 3; // 3: rows carry their search columns (src/search)
 
 const MODELS = [ARTICLE_UID, CREDIT_UID, AUTHOR_UID, SECTION_UID, TAG_UID, 'plugin::upload.file'];
 const COMPONENTS = [PARAGRAPH_COMPONENT, FIGURE_COMPONENT, CORRECTION_COMPONENT];

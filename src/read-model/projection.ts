@@ -2,6 +2,8 @@ import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { ARTICLE_POPULATE, ARTICLE_UID } from '../articles/constants';
 import { ReadTags, recordReads } from '../public-view/scope';
+import type { ArticleView } from '../representations/article-view';
+import { searchColumns } from '../search/columns';
 
 /**
  * The read model: each published article (per locale) as the public REST API shows it, written
@@ -96,6 +98,7 @@ export async function refreshArticle(strapi: Core.Strapi, documentId: string, lo
         tags: row.tags,
         unpublish_at: row.unpublishAt,
         updated_at: new Date(),
+        ...searchColumns(strapi.db.connection, row.article, code),
       })
       .onConflict(['document_id', 'locale'])
       .merge();
@@ -116,7 +119,7 @@ export async function buildRow(
   strapi: Core.Strapi,
   documentId: string,
   locale: string
-): Promise<(ReadModelRow & { slug: string | null }) | undefined> {
+): Promise<(ReadModelRow & { slug: string | null; article: ArticleView }) | undefined> {
   const read = new ReadTags();
   const article = await recordReads(read, () =>
     strapi.documents(ARTICLE_UID).findOne({ documentId, locale, status: 'published', populate: ARTICLE_POPULATE } as never)
@@ -128,6 +131,7 @@ export async function buildRow(
     json: JSON.stringify(sanitized),
     tags: read.list(),
     slug: (article as { slug?: string }).slug ?? null,
+    article: sanitized as ArticleView,
     unpublishAt: unpublishAt ? new Date(unpublishAt) : null,
   };
 }

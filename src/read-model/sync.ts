@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { ARTICLE_UID } from '../articles/constants';
 import type { ChangeSet } from '../public-view/changes';
 import { documentTag } from '../public-view/models';
+import { backfillDraftSearch, refreshDraftSearch } from '../search/drafts';
 import { backfill, dropRows, lockDocuments, refreshArticle, rowsShowing } from './projection';
 
 /**
@@ -43,6 +44,8 @@ export async function rewriteReadModel(strapi: Core.Strapi, changes: ChangeSet, 
   }
   await lockDocuments(strapi, targets.map((t) => t.documentId), trx);
   for (const target of targets) await refreshArticle(strapi, target.documentId, target.locale, trx);
+  // Editors' search index of the drafts (src/search): the changed articles' own.
+  for (const documentId of articles) await refreshDraftSearch(strapi, documentId, trx);
   return rebuildLater;
 }
 
@@ -60,6 +63,8 @@ export function rebuildMissingRows(strapi: Core.Strapi): void {
       again = false;
       const built = await backfill(strapi);
       if (built > 0) strapi.log.info(`read model: rebuilt ${built} row(s)`);
+      const drafts = await backfillDraftSearch(strapi);
+      if (drafts > 0) strapi.log.info(`search: indexed ${drafts} draft(s)`);
     } while (again);
   })()
     .catch((error: Error) => {

@@ -6,6 +6,7 @@ import { LocaleCode } from '../../../bootstrap/locales';
 import { publicUrl, readEnv } from '../../../env';
 import { toJsonLd } from '../../../representations/jsonld';
 import { toNinjs } from '../../../representations/ninjs';
+import { parseRestQuery, runSearch } from '../../../search/query';
 
 const FormatQuery = z.object({ locale: LocaleCode.default('en') }).strict();
 
@@ -25,5 +26,11 @@ export default factories.createCoreController('api::article.article', ({ strapi 
   return {
     jsonld: format((article) => toJsonLd(article, base), 'application/ld+json; charset=utf-8'),
     ninjs: format((article) => toNinjs(article, base), 'application/json; charset=utf-8'),
+    /** GET /api/search (src/search): published articles by what they say. */
+    async search(ctx: Context) {
+      const parsed = parseRestQuery(ctx.query as Record<string, unknown>);
+      if ('error' in parsed) return ctx.badRequest(parsed.error);
+      ctx.body = await runSearch(strapi, parsed.params);
+    },
   };
 });
