@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ROOT, say } from './common';
-import { SLUG } from './rows';
+import { SEARCH_RARE_EVERY, SEARCH_RARE_WORD, SLUG } from './rows';
 
 /** The database a run measures: a fresh one, seeded by the cache-on app, and N articles generated in SQL. */
 
@@ -245,10 +245,23 @@ export async function cloneStory(client: Client, count: number): Promise<string>
       await cloned('files_related_mph', `related_type = 'media.figure' AND related_id = ANY(${list(figs)})`, { related_id: figure('related_id') }, from, to);
       for (const { table, columns } of perArticle) {
         const overrides: Record<string, string> = { document_id: CLONE_DOCUMENT_ID };
+        // The read model's copy of the first publication (search orders candidates by it).
+        if (columns.some((c) => c.name === 'first_publish_date')) overrides.first_publish_date = `t.first_publish_date - g * interval '1 minute'`;
         for (const column of columns) {
           if (column.name !== 'document_id' && ['text', 'character varying', 'json', 'jsonb'].includes(column.type)) overrides[column.name] = rewrite(column);
         }
         await cloned(table, `document_id = ${literal(documentId)}`, overrides, from, to);
+      }
+      // Search's rare word (rows 14–16): in the text and the index of one clone in 1,000, as an
+      // import of a story saying it would write them.
+      if (perArticle.some((p) => p.table === 'article_read_model')) {
+        await client.query(
+          `UPDATE article_read_model
+              SET search_text = search_text || E'\\n' || $1,
+                  search = search || setweight(to_tsvector('news_en', $1), 'C')
+            WHERE document_id IN (SELECT ${CLONE_DOCUMENT_ID} FROM generate_series($2::int, $3::int) AS g WHERE g % ${SEARCH_RARE_EVERY} = ${SEARCH_RARE_EVERY / 2})`,
+          [`The ${SEARCH_RARE_WORD} played at the reception.`, from, to]
+        );
       }
       await client.query('COMMIT');
     } catch (error) {

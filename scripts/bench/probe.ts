@@ -1,5 +1,5 @@
 import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
-import { ARTICLE_PATH, GRAPHQL_BODY, SLUG, STOCK_PATH, type Row, type Server } from './rows';
+import { ARTICLE_PATH, GRAPHQL_BODY, rareArticles, SLUG, STOCK_PATH, type Row, type Server } from './rows';
 import { TWINS } from './targets';
 
 /** Plain HTTP requests to the servers, and the probe run before measuring. */
@@ -174,6 +174,17 @@ export async function probe(ports: Partial<Record<Server, number>>, rows: Row[],
       }
       answers.set(row.id, answer);
     }
+  }
+  // Search rows: the rare word finds the articles that carry it, the others a full page.
+  for (const row of rows) {
+    if (row.id < 14 || row.id > 16) continue;
+    const answer = await request(port(row.server), row);
+    expect(answer.status === 200, `(${row.id}) answered ${answer.status}: ${answer.body.toString('utf8').slice(0, 200)}`);
+    const found = json(answer) as { data?: Array<{ highlights?: string[] }>; meta?: { pagination?: { total?: number } } };
+    const expected = Math.min(10, row.id === 14 ? rareArticles(articles - 1) : articles);
+    expect((found.data ?? []).length === expected, `(${row.id}) found ${(found.data ?? []).length} articles, expected ${expected}`);
+    expect((found.data ?? []).every((hit) => (hit.highlights ?? []).some((h) => h.includes('<mark>'))), `(${row.id}) has a hit without a highlighted match`);
+    notes.push(`(${row.id}) finds ${found.meta?.pagination?.total ?? '?'} candidate(s), ${expected} on its page.`);
   }
   // A row and its stock twin answer the same bytes, or the row's target is not met.
   for (const [id, twin] of TWINS) {

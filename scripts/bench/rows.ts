@@ -35,6 +35,20 @@ export const STOCK_PATH =
   `${ARTICLE_PATH}&populate[lead][populate][credit]=true&populate[body][on][content.paragraph]=true` +
   '&populate[body][on][media.figure][populate][credit]=true&populate[credits]=true';
 export const LIST_PATH = '/api/articles?pagination[pageSize]=20';
+
+/**
+ * Search (rows 14–16): a rare word (in one article of every 1,000: the generator adds it), a word
+ * of the story (so in every article) and a two-word phrase of it.
+ */
+export const SEARCH_RARE_WORD = 'saxophonist';
+export const SEARCH_RARE_EVERY = 1000;
+/** Clones g = 1…count carry the rare word when g ≡ 500 (mod 1,000): this many of them. */
+export const rareArticles = (clones: number) => Math.floor((clones + SEARCH_RARE_EVERY / 2) / SEARCH_RARE_EVERY);
+export const SEARCH_PATHS = {
+  14: `/api/search?q=${SEARCH_RARE_WORD}`,
+  15: '/api/search?q=trade',
+  16: `/api/search?q=${encodeURIComponent('"joint statement"')}`,
+} as const;
 export const GRAPHQL_QUERY = `query Article($slug: String!) {
   articles(filters: { slug: { eq: $slug } }) {
     headline slug
@@ -77,6 +91,11 @@ export function rowsFor(articles: number, etag: string, generatedSlug: string | 
     });
   }
   const articlesText = `${articles.toLocaleString('en-US')} article${articles === 1 ? '' : 's'}`;
+  rows.push(
+    { id: 14, label: `search, a rare word, cache off (${articlesText})`, server: 'cache-off', method: 'GET', path: SEARCH_PATHS[14], expectStatus: 200 },
+    { id: 15, label: `search, a word in every article, cache off (${articlesText})`, server: 'cache-off', method: 'GET', path: SEARCH_PATHS[15], expectStatus: 200 },
+    { id: 16, label: `search, a two-word phrase, cache off (${articlesText})`, server: 'cache-off', method: 'GET', path: SEARCH_PATHS[16], expectStatus: 200 }
+  );
   rows.push(
     { id: 7, label: `list of 20, cache off (${articlesText})`, server: 'cache-off', method: 'GET', path: LIST_PATH, expectStatus: 200 },
     { id: 13, label: `stock list of 20 (core controller, no read model), cache off (${articlesText})`, server: 'stock', method: 'GET', path: LIST_PATH, expectStatus: 200 }

@@ -116,17 +116,17 @@ interface Candidate {
 /** The tsquery of a search as SQL, with its bindings (websearch syntax; the prefix word `:*`). */
 export function tsquerySql(params: Pick<SearchParams, 'q' | 'locale' | 'prefix'>): { sql: string; bindings: string[] } {
   const config = searchConfig(params.locale);
-  const { text, prefixWord } = websearchText(params.q, params.prefix);
+  const { text, prefixWords } = websearchText(params.q, params.prefix);
   const parts: string[] = [];
   const bindings: string[] = [];
   if (text.trim() !== '') {
     parts.push('websearch_to_tsquery(?::regconfig, ?)');
     bindings.push(config, text);
   }
-  if (prefixWord) {
+  for (const word of prefixWords) {
     // Letters and digits only: nothing of it is tsquery syntax.
     parts.push(`to_tsquery(?::regconfig, ?)`);
-    bindings.push(config, `'${prefixWord}':*`);
+    bindings.push(config, `'${word}':*`);
   }
   return { sql: parts.length > 0 ? `(${parts.join(' && ')})` : `''::tsquery`, bindings };
 }

@@ -103,18 +103,19 @@ export function searchHit(article: ArticleView): SearchHit {
 
 /**
  * A reader's query as websearch syntax for PostgreSQL (`websearch_to_tsquery`, which never fails
- * on syntax): controls dropped, CJK runs turned into the phrase of their bigrams. With `prefix`,
- * the last plain word is taken out, to match as a prefix (search as you type).
+ * on syntax): controls dropped, CJK runs turned into the phrase of their bigrams. Words to match
+ * as prefixes are taken out: with `prefix`, the last plain word (search as you type); always, a
+ * lone CJK character (the index holds bigrams: 气 finds 气候).
  */
-export function websearchText(query: string, prefix: boolean): { text: string; prefixWord: string | null } {
+export function websearchText(query: string, prefix: boolean): { text: string; prefixWords: string[] } {
   let text = cleanText(query);
-  let prefixWord: string | null = null;
+  const prefixWords: string[] = [];
   if (prefix) {
     const last = /(^|\s)([\p{L}\p{N}]+)\s*$/u.exec(text);
     // A word that closes a quoted phrase or follows `-` is not a plain word.
     const quotes = (text.slice(0, last?.index ?? 0).match(/"/g) ?? []).length;
     if (last && quotes % 2 === 0 && !CJK_ONLY.test(last[2])) {
-      prefixWord = last[2];
+      prefixWords.push(last[2]);
       text = text.slice(0, last.index);
     }
   }
@@ -127,14 +128,20 @@ export function websearchText(query: string, prefix: boolean): { text: string; p
       out += piece;
       continue;
     }
-    out += piece.replace(CJK_RUN, (run) => {
+    out += piece.replace(CJK_RUN, (run, offset: number) => {
+      // Right after `-` (an exclusion) the phrase must follow it directly.
+      const lead = offset > 0 && piece[offset - 1] === '-' ? '' : ' ';
       const chars = [...run];
-      if (chars.length < 2) return ` ${run} `;
+      if (chars.length < 2) {
+        if (inQuotes || lead === '') return `${lead}${run} `;
+        prefixWords.push(run);
+        return ' ';
+      }
       const bigrams = cjkBigrams(run).trim();
-      return inQuotes ? ` ${bigrams} ` : ` "${bigrams}" `;
+      return inQuotes ? ` ${bigrams} ` : `${lead}"${bigrams}" `;
     });
   }
-  return { text: out, prefixWord };
+  return { text: out, prefixWords };
 }
 const CJK_ONLY = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+$/u;
 

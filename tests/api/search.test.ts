@@ -73,6 +73,9 @@ test('Chinese: a word inside a sentence is found through its bigrams, and highli
   expect(answer.body.data[0].highlights.join('')).toContain('<mark>排放</mark>');
   // Characters that are not adjacent in the text do not make the word.
   expect(await found(`${q('排措')}&locale=zh-Hans`)).toEqual([]);
+  // A lone character matches the words it starts; an excluded word excludes.
+  expect(await found(`${q('排')}&locale=zh-Hans`)).toEqual(['气候会议在北京开幕']);
+  expect(await found(`${q('排放 -北京')}&locale=zh-Hans`)).toEqual([]);
 });
 
 test('websearch syntax: all words, "phrases", OR, -excluded, and prefix', async () => {

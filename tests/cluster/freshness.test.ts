@@ -80,6 +80,8 @@ describe.each([
     { name: 'JSON-LD', read: get(`/api/articles/${documentId}/jsonld`) },
     { name: 'ninjs', read: get(`/api/articles/${documentId}/ninjs`) },
     { name: 'reader page', read: get(`/news/${slug}`) },
+    // Search (a word of the body, which no write here changes): its hit shows the headline.
+    { name: 'REST search', read: get('/api/search?q=harbour') },
   ];
 
   /** Both instances answer every representation from their caches (and show `before`). */
@@ -169,7 +171,14 @@ describe.each([
       await warm(showing(creditName));
       const old = creditName;
       creditName = 'Renamed Photo Agency';
-      await expectFresh(() => renameCredit(b.baseUrl, token, creditId, creditName), (name, seen) => seen.status === 200 && seen.text.includes(creditName) && !seen.text.includes(old) && (name !== 'REST list by credit' || seen.text.includes(documentId)));
+      // A search hit does not show credits: it still finds the article, and never the old name.
+      await expectFresh(
+        () => renameCredit(b.baseUrl, token, creditId, creditName),
+        (name, seen) =>
+          seen.status === 200 && (name === 'REST search' || seen.text.includes(creditName)) && !seen.text.includes(old) && (!['REST list by credit', 'REST search'].includes(name) || seen.text.includes(documentId))
+      );
+      const searchOld = (await (await fetch(`${b.baseUrl}/api/search?q=${encodeURIComponent(`"${old}"`)}`)).json()) as { data: unknown[] };
+      expect(searchOld.data).toEqual([]);
       const byOld = (await (await fetch(`${a.baseUrl}/api/articles?filters[credits][name][$eq]=${encodeURIComponent(old)}`)).json()) as { data: unknown[] };
       expect(byOld.data).toEqual([]);
     });
