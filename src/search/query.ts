@@ -5,7 +5,7 @@ import { LocaleCode } from '../bootstrap/locales';
 import { listTag } from '../public-view/models';
 import { currentReadTags } from '../public-view/scope';
 import { READ_MODEL_TABLE } from '../read-model/projection';
-import { cjkHighlights, FRAGMENT_SEPARATOR, highlightHtml, MARK_START, MARK_STOP, searchConfig, websearchText, type SearchHit } from './text';
+import { cjkHighlights, highlightHtml, MARK_START, MARK_STOP, searchConfig, websearchText, type SearchHit } from './text';
 
 /**
  * Search over the public index (the read model's rows, src/search/schema.ts).
@@ -102,17 +102,6 @@ export interface SearchAnswer {
   };
 }
 
-interface Candidate {
-  document_id: string;
-  first_publish_date: Date | null;
-  section_slug: string | null;
-  section_name: string | null;
-  tag_slugs: string[];
-  tag_names: string[];
-  unpublish_at: Date | null;
-  rank: number;
-}
-
 /** The tsquery of a search as SQL, with its bindings (websearch syntax; the prefix word `:*`). */
 export function tsquerySql(params: Pick<SearchParams, 'q' | 'locale' | 'prefix'>): { sql: string; bindings: string[] } {
   const config = searchConfig(params.locale);
@@ -133,9 +122,22 @@ export function tsquerySql(params: Pick<SearchParams, 'q' | 'locale' | 'prefix'>
 
 let searchedTags: string[] | undefined;
 
-/** Runs a search for the public: published articles only, as the read model holds them. */
+const HEADLINE_OPTIONS = `StartSel=${MARK_START}, StopSel=${MARK_STOP}, MaxWords=35, MinWords=15, ShortWord=2`;
+
+interface SearchRow {
+  total: number;
+  expires_at: Date | null;
+  sections: SearchFacet[];
+  tags: SearchFacet[];
+  hits: Array<{ hit: SearchHit; tags: string[]; highlighted: string | null }>;
+}
+
+/**
+ * Runs a search for the public: published articles only, as the read model holds them. One
+ * statement: the candidates (the newest matches), ranked, counted, faceted, and the page's hits
+ * with their highlights, so that little more than a page crosses to Node.
+ */
 export async function runSearch(strapi: Core.Strapi, params: SearchParams): Promise<SearchAnswer> {
-  const knex = strapi.db.connection;
   const query = tsquerySql(params);
   const filters: string[] = [];
   const filterBindings: unknown[] = [];
@@ -161,100 +163,75 @@ export async function runSearch(strapi: Core.Strapi, params: SearchParams): Prom
     filterBindings.push(new Date(params.to.getTime() + (isDateOnly(params.to) ? 86_400_000 : 1)));
   }
   const now = new Date();
-  const candidates = (
-    (await knex.raw(
-      `SELECT c.document_id, c.first_publish_date, c.section_slug, c.section_name, c.tag_slugs, c.tag_names, c.unpublish_at,
-              ts_rank(c.search, ${query.sql}, 32) AS rank
-         FROM (SELECT r.document_id, r.first_publish_date, r.section_slug, r.section_name, r.tag_slugs, r.tag_names, r.unpublish_at, r.search
-                 FROM ${READ_MODEL_TABLE} r
-                WHERE r.locale = ? AND r.search @@ ${query.sql}
-                  AND (r.unpublish_at IS NULL OR r.unpublish_at > ?)
-                  ${filters.map((f) => `AND ${f}`).join(' ')}
-                ORDER BY r.first_publish_date DESC NULLS LAST
-                LIMIT ?) c`,
-      [...query.bindings, params.locale, ...query.bindings, now, ...filterBindings, CANDIDATES + 1]
-    )) as { rows: Candidate[] }
-  ).rows;
-  const capped = candidates.length > CANDIDATES;
-  if (capped) candidates.pop();
+  const cjk = searchConfig(params.locale) === 'news_cjk';
+  // Chinese and Japanese are highlighted in Node (the index holds bigrams), from the text itself.
+  const highlight = cjk ? { sql: 'r.search_text', bindings: [] as unknown[] } : { sql: `ts_headline(?::regconfig, r.search_text, ${query.sql}, ?)`, bindings: [searchConfig(params.locale), ...query.bindings, HEADLINE_OPTIONS] };
+  const order = params.sort === 'newest' ? 'first_publish_date DESC NULLS LAST' : 'score DESC, first_publish_date DESC NULLS LAST';
+  const sql = `
+    WITH c AS (
+      SELECT r.document_id, r.first_publish_date, r.section_slug, r.section_name, r.tag_slugs, r.tag_names, r.unpublish_at, r.search
+        FROM ${READ_MODEL_TABLE} r
+       WHERE r.locale = ? AND r.search @@ ${query.sql}
+         AND (r.unpublish_at IS NULL OR r.unpublish_at > ?)
+         ${filters.map((f) => `AND ${f}`).join(' ')}
+       ORDER BY r.first_publish_date DESC NULLS LAST
+       LIMIT ?
+    ), s AS (
+      SELECT c.document_id, c.first_publish_date, c.section_slug, c.section_name, c.tag_slugs, c.tag_names, c.unpublish_at,
+             ts_rank(c.search, ${query.sql}, 32)
+               -- float8 throughout (extract() is numeric, whose power() costs ~6 µs a row)
+               * (0.5 + 0.5 * power(0.5::float8, greatest(0::float8, date_part('epoch', ?::timestamptz - coalesce(c.first_publish_date, 'epoch')) / ${86_400 * RECENCY_HALF_LIFE_DAYS}::float8))) AS score
+        FROM c
+    ), p AS (
+      SELECT s.document_id, s.score, s.first_publish_date FROM s ORDER BY ${order} LIMIT ? OFFSET ?
+    )
+    SELECT (SELECT count(*) FROM s)::int AS total,
+           (SELECT min(unpublish_at) FROM s) AS expires_at,
+           (SELECT coalesce(json_agg(json_build_object('slug', f.slug, 'name', f.name, 'count', f.count) ORDER BY f.count DESC, f.slug), '[]')
+              FROM (SELECT section_slug AS slug, min(section_name) AS name, count(*)::int AS count FROM s WHERE section_slug IS NOT NULL GROUP BY section_slug) f) AS sections,
+           (SELECT coalesce(json_agg(json_build_object('slug', f.slug, 'name', f.name, 'count', f.count) ORDER BY f.count DESC, f.slug), '[]')
+              FROM (SELECT t.slug, min(t.name) AS name, count(*)::int AS count FROM s, unnest(s.tag_slugs, s.tag_names) AS t(slug, name) GROUP BY t.slug) f) AS tags,
+           (SELECT coalesce(json_agg(json_build_object('hit', r.search_hit::json, 'tags', r.tags, 'highlighted', ${highlight.sql}) ORDER BY ${order.replace(/(score|first_publish_date)/g, 'p.$1')}), '[]')
+              FROM p JOIN ${READ_MODEL_TABLE} r ON r.document_id = p.document_id AND r.locale = ?) AS hits`;
+  const bindings = [
+    params.locale,
+    ...query.bindings,
+    now,
+    ...filterBindings,
+    CANDIDATES + 1,
+    ...query.bindings,
+    now,
+    params.pageSize,
+    (params.page - 1) * params.pageSize,
+    ...highlight.bindings,
+    params.locale,
+  ];
+  const [row] = ((await strapi.db.connection.raw(sql, bindings as never[])) as { rows: SearchRow[] }).rows;
+  // One more than CANDIDATES was asked for: its presence says the set was capped.
+  const capped = row.total > CANDIDATES;
+  const total = Math.min(row.total, CANDIDATES);
 
   // What the answer was made from: every match can change with any article (list tags), facet
   // names with their section or tag, and a hit's text with whatever its row was built from.
   const read = currentReadTags();
   searchedTags ??= [ARTICLE_UID, SECTION_UID, TAG_UID, AUTHOR_UID, CREDIT_UID].map((uid) => listTag((strapi.getModel(uid as never) as { info: { singularName: string } }).info.singularName));
   read?.addAll(searchedTags);
-  for (const candidate of candidates) if (candidate.unpublish_at) read?.expireAt(new Date(candidate.unpublish_at).getTime());
-
-  const ordered = params.sort === 'newest' ? candidates : [...candidates].sort((a, b) => score(b, now) - score(a, now) || time(b) - time(a));
-  const page = ordered.slice((params.page - 1) * params.pageSize, params.page * params.pageSize);
-  const total = candidates.length;
-  const answer: SearchAnswer = {
-    data: await hits(strapi, params, query, page.map((c) => c.document_id)),
+  if (row.expires_at) read?.expireAt(new Date(row.expires_at).getTime());
+  const data = row.hits.map(({ hit, tags, highlighted }) => {
+    read?.addAll(tags);
+    const text = highlighted ?? '';
+    return { ...hit, highlights: cjk ? cjkHighlights(text, params.q) : highlightHtml(text) };
+  });
+  return {
+    data,
     meta: {
       pagination: { page: params.page, pageSize: params.pageSize, pageCount: Math.ceil(total / params.pageSize), total },
-      facets: facets(candidates),
+      facets: { sections: row.sections, tags: row.tags },
       capped,
     },
   };
-  return answer;
-}
-
-function time(candidate: Candidate): number {
-  return candidate.first_publish_date ? new Date(candidate.first_publish_date).getTime() : 0;
-}
-
-/** Relevance (0..1), blended with recency: an equally relevant older story ranks lower, down to half. */
-function score(candidate: Candidate, now: Date): number {
-  const ageDays = Math.max(0, (now.getTime() - time(candidate)) / 86_400_000);
-  return Number(candidate.rank) * (0.5 + 0.5 * Math.pow(0.5, ageDays / RECENCY_HALF_LIFE_DAYS));
 }
 
 function isDateOnly(date: Date): boolean {
   return date.getUTCHours() === 0 && date.getUTCMinutes() === 0 && date.getUTCSeconds() === 0 && date.getUTCMilliseconds() === 0;
-}
-
-function facets(candidates: Candidate[]): SearchAnswer['meta']['facets'] {
-  const sections = new Map<string, SearchFacet>();
-  const tags = new Map<string, SearchFacet>();
-  const count = (into: Map<string, SearchFacet>, slug: string, name: string) => {
-    const facet = into.get(slug) ?? { slug, name, count: 0 };
-    facet.count += 1;
-    into.set(slug, facet);
-  };
-  for (const candidate of candidates) {
-    if (candidate.section_slug) count(sections, candidate.section_slug, candidate.section_name ?? candidate.section_slug);
-    candidate.tag_slugs.forEach((slug, i) => count(tags, slug, candidate.tag_names[i] ?? slug));
-  }
-  const sorted = (into: Map<string, SearchFacet>) => [...into.values()].sort((a, b) => b.count - a.count || a.slug.localeCompare(b.slug));
-  return { sections: sorted(sections), tags: sorted(tags) };
-}
-
-const HEADLINE_OPTIONS = `StartSel=${MARK_START}, StopSel=${MARK_STOP}, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=${FRAGMENT_SEPARATOR}`;
-
-/** The page's hits, in order, with their highlights; their rows' tags go to the answer's. */
-async function hits(
-  strapi: Core.Strapi,
-  params: SearchParams,
-  query: { sql: string; bindings: string[] },
-  documentIds: string[]
-): Promise<SearchAnswer['data']> {
-  if (documentIds.length === 0) return [];
-  const cjk = searchConfig(params.locale) === 'news_cjk';
-  const highlight = cjk ? 'r.search_text' : `ts_headline(?::regconfig, r.search_text, ${query.sql}, ?)`;
-  const rows = (
-    (await strapi.db.connection.raw(
-      `SELECT r.document_id, r.search_hit, r.tags, ${highlight} AS highlighted
-         FROM ${READ_MODEL_TABLE} r WHERE r.locale = ? AND r.document_id = ANY(?)`,
-      [...(cjk ? [] : [searchConfig(params.locale), ...query.bindings, HEADLINE_OPTIONS]), params.locale, documentIds]
-    )) as { rows: Array<{ document_id: string; search_hit: string; tags: string[]; highlighted: string | null }> }
-  ).rows;
-  const read = currentReadTags();
-  const byId = new Map(rows.map((row) => [row.document_id, row]));
-  return documentIds.flatMap((id) => {
-    const row = byId.get(id);
-    if (!row) return [];
-    read?.addAll(row.tags);
-    const text = row.highlighted ?? '';
-    return [{ ...(JSON.parse(row.search_hit) as SearchHit), highlights: cjk ? cjkHighlights(text, params.q) : highlightHtml(text) }];
-  });
 }

@@ -46,6 +46,17 @@ export const SEARCH_STATEMENTS: readonly string[] = [
      ADD COLUMN IF NOT EXISTS tag_slugs text[] NOT NULL DEFAULT '{}',
      ADD COLUMN IF NOT EXISTS tag_names text[] NOT NULL DEFAULT '{}',
      ADD COLUMN IF NOT EXISTS author_slugs text[] NOT NULL DEFAULT '{}'`,
+  // Rows up to a page stay whole: a candidate's vector is read in place, not fetched from TOAST
+  // (a fetch per row, twice per search). The text highlights are cut from is never compressed.
+  // Set once (each ALTER locks the table). Applies to rows written from now on.
+  `DO $$ BEGIN
+     IF NOT coalesce((SELECT reloptions FROM pg_class WHERE oid = '${READ_MODEL_TABLE}'::regclass) @> ARRAY['toast_tuple_target=8160'], false) THEN
+       ALTER TABLE ${READ_MODEL_TABLE} SET (toast_tuple_target = 8160);
+     END IF;
+     IF (SELECT attstorage FROM pg_attribute WHERE attrelid = '${READ_MODEL_TABLE}'::regclass AND attname = 'search_text') <> 'e' THEN
+       ALTER TABLE ${READ_MODEL_TABLE} ALTER COLUMN search_text SET STORAGE EXTERNAL;
+     END IF;
+   END $$`,
   `CREATE INDEX IF NOT EXISTS ${READ_MODEL_TABLE}_search_idx ON ${READ_MODEL_TABLE} USING gin (search)`,
   // Candidates are the newest matches: a common word walks this index and stops early.
   `CREATE INDEX IF NOT EXISTS ${READ_MODEL_TABLE}_date_idx ON ${READ_MODEL_TABLE} (locale, first_publish_date DESC NULLS LAST)`,
