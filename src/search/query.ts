@@ -5,7 +5,7 @@ import { LocaleCode } from '../bootstrap/locales';
 import { listTag } from '../public-view/models';
 import { currentReadTags } from '../public-view/scope';
 import { READ_MODEL_TABLE } from '../read-model/projection';
-import { cjkHighlights, highlightHtml, highlightProbe, MARK_START, MARK_STOP, searchConfig, websearchText, type SearchHit } from './text';
+import { cjkHighlights, highlightHtml, MARK_START, MARK_STOP, searchConfig, websearchText, type SearchHit } from './text';
 
 /**
  * Search over the public index (the read model's rows, src/search/schema.ts).
@@ -122,9 +122,6 @@ export function tsquerySql(params: Pick<SearchParams, 'q' | 'locale' | 'prefix'>
 
 let searchedTags: string[] | undefined;
 
-// The window highlights are cut from: characters before and after the probe's first occurrence.
-const WINDOW_BEFORE = 240;
-const WINDOW_AFTER = 480;
 const HEADLINE_OPTIONS = `StartSel=${MARK_START}, StopSel=${MARK_STOP}, MaxWords=35, MinWords=15, ShortWord=2`;
 
 interface SearchRow {
@@ -168,25 +165,7 @@ export async function runSearch(strapi: Core.Strapi, params: SearchParams): Prom
   const now = new Date();
   const cjk = searchConfig(params.locale) === 'news_cjk';
   // Chinese and Japanese are highlighted in Node (the index holds bigrams), from the text itself.
-  // Elsewhere ts_headline parses (and stems) the text it is given: a window of it around the
-  // first occurrence of a query word's stem-like prefix, when there is one and it holds a match;
-  // else the whole text.
-  const headline = (text: string) => `ts_headline(?::regconfig, ${text}, ${query.sql}, ?)`;
-  const headlineBindings = [searchConfig(params.locale), ...query.bindings, HEADLINE_OPTIONS];
-  // The window, without the words its edges cut through.
-  const window = `regexp_replace(regexp_replace(y.t, CASE WHEN y.cut_head THEN '^\\S*\\s' ELSE '^' END, ''), CASE WHEN y.cut_tail THEN '\\s\\S*$' ELSE '$' END, '')`;
-  const highlight = cjk
-    ? { sql: 'r.search_text', from: '', bindings: [] as unknown[], fromBindings: [] as unknown[] }
-    : {
-        sql: `CASE WHEN x.pos > 0 AND strpos(w.h, chr(2)) > 0 THEN w.h ELSE ${headline('r.search_text')} END`,
-        bindings: headlineBindings,
-        from: `CROSS JOIN LATERAL (SELECT coalesce(strpos(lower(r.search_text), ?), 0) AS pos) x
-               CROSS JOIN LATERAL (SELECT substr(r.search_text, greatest(1, x.pos - ${WINDOW_BEFORE}), ${WINDOW_BEFORE + WINDOW_AFTER}) AS t,
-                                          x.pos - ${WINDOW_BEFORE} > 1 AS cut_head,
-                                          greatest(1, x.pos - ${WINDOW_BEFORE}) + ${WINDOW_BEFORE + WINDOW_AFTER} <= length(r.search_text) AS cut_tail) y
-               CROSS JOIN LATERAL (SELECT CASE WHEN x.pos > 0 THEN ${headline(window)} END AS h) w`,
-        fromBindings: [highlightProbe(params.q), ...headlineBindings],
-      };
+  const highlight = cjk ? { sql: 'r.search_text', bindings: [] as unknown[] } : { sql: `ts_headline(?::regconfig, r.search_text, ${query.sql}, ?)`, bindings: [searchConfig(params.locale), ...query.bindings, HEADLINE_OPTIONS] };
   const order = params.sort === 'newest' ? 'first_publish_date DESC NULLS LAST' : 'score DESC, first_publish_date DESC NULLS LAST';
   const sql = `
     WITH c AS (
@@ -213,7 +192,7 @@ export async function runSearch(strapi: Core.Strapi, params: SearchParams): Prom
            (SELECT coalesce(json_agg(json_build_object('slug', f.slug, 'name', f.name, 'count', f.count) ORDER BY f.count DESC, f.slug), '[]')
               FROM (SELECT t.slug, min(t.name) AS name, count(*)::int AS count FROM s, unnest(s.tag_slugs, s.tag_names) AS t(slug, name) GROUP BY t.slug) f) AS tags,
            (SELECT coalesce(json_agg(json_build_object('hit', r.search_hit::json, 'tags', r.tags, 'highlighted', ${highlight.sql}) ORDER BY ${order.replace(/(score|first_publish_date)/g, 'p.$1')}), '[]')
-              FROM p JOIN ${READ_MODEL_TABLE} r ON r.document_id = p.document_id AND r.locale = ? ${highlight.from}) AS hits`;
+              FROM p JOIN ${READ_MODEL_TABLE} r ON r.document_id = p.document_id AND r.locale = ?) AS hits`;
   const bindings = [
     params.locale,
     ...query.bindings,
@@ -226,7 +205,6 @@ export async function runSearch(strapi: Core.Strapi, params: SearchParams): Prom
     (params.page - 1) * params.pageSize,
     ...highlight.bindings,
     params.locale,
-    ...highlight.fromBindings,
   ];
   const [row] = ((await strapi.db.connection.raw(sql, bindings as never[])) as { rows: SearchRow[] }).rows;
   // One more than CANDIDATES was asked for: its presence says the set was capped.

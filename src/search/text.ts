@@ -145,20 +145,6 @@ export function websearchText(query: string, prefix: boolean): { text: string; p
 }
 const CJK_ONLY = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+$/u;
 
-/**
- * Where highlights are likely to be: the lower-cased start of the query's first word that must
- * match (not excluded, not `OR`), shorn of up to three letters of ending (`turbines` → `turbi`,
- * found in *turbine*; `мостов` → `мост`), at least four letters. Null when there is none.
- */
-export function highlightProbe(query: string): string | null {
-  const withoutExcluded = cleanText(query).replace(/(^|\s)-("[^"]*"?|\S+)/g, ' ');
-  const words = (withoutExcluded.match(/[\p{L}\p{N}]+/gu) ?? []).filter((word) => word !== 'OR' && !CJK_ONLY.test(word));
-  const word = words.find((w) => [...w].length >= 3);
-  if (!word) return null;
-  const chars = [...word.toLowerCase()];
-  return chars.slice(0, Math.max(4, chars.length - 3)).join('');
-}
-
 /** ts_headline's markers (control characters never indexed: cleanText drops them). */
 export const MARK_START = '\u0002';
 export const MARK_STOP = '\u0003';

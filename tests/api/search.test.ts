@@ -110,15 +110,11 @@ test('hits: fields, highlights escaped with <mark>, the headline weighted first'
   expect(answer.body.meta.pagination).toEqual({ page: 1, pageSize: 10, pageCount: 1, total: 2 });
 });
 
-test('highlights come from where the match is: deep in a long story, and past a look-alike word', async () => {
+test('highlights come from where the match is, deep in a long story', async () => {
   const filler = Array.from({ length: 60 }, (_, i) => `Paragraph ${i} tells of the tradition of the harbour and its boats.`).join('\n\n');
   await story(`Long harbour history\n\n${filler}\n\nAt the very end the kinkajou traders arrived.\n`);
-  const [hit] = (await search(q('kinkajou'))).body.data as Json[];
-  expect(hit.highlights.join(' ')).toContain('<mark>kinkajou</mark>');
-  expect(hit.highlights.join(' ')).not.toMatch(/^\S*Paragraph 0 /);
-  // "traders" is probed as "trad", which "tradition" matches first: the match is still shown.
-  const [trade] = (await search(q('traders kinkajou'))).body.data as Json[];
-  expect(trade.highlights.join(' ')).toMatch(/<mark>traders<\/mark>/);
+  const [hit] = (await search(q('traders kinkajou'))).body.data as Json[];
+  expect(hit.highlights.join(' ')).toMatch(/<mark>kinkajou<\/mark> <mark>traders<\/mark>/);
 });
 
 test('filters (section, tag, author, dates), sort=newest and facets', async () => {

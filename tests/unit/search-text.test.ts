@@ -1,4 +1,4 @@
-import { highlightProbe, cjkBigrams, cjkHighlights, highlightHtml, MARK_START, MARK_STOP, FRAGMENT_SEPARATOR, searchHit, searchTexts, websearchText } from '../../src/search/text';
+import { cjkBigrams, cjkHighlights, highlightHtml, MARK_START, MARK_STOP, FRAGMENT_SEPARATOR, searchHit, searchTexts, websearchText } from '../../src/search/text';
 import type { ArticleView } from '../../src/representations/article-view';
 
 const article: ArticleView = {
@@ -68,13 +68,4 @@ test('CJK highlights mark the query terms in the original text, escaped', () => 
   const text = '各国代表在会议上讨论减少排放的<具体>措施。';
   expect(cjkHighlights(text, '排放 -会议')).toEqual(['各国代表在会议上讨论减少<mark>排放</mark>的&lt;具体&gt;措施。']);
   expect(cjkHighlights(text, '不在')).toEqual([]);
-});
-
-test('the highlight probe: the first word that must match, lower-cased, shorn of an ending', () => {
-  expect(highlightProbe('Turbines')).toBe('turbi');
-  expect(highlightProbe('мостов')).toBe('мост');
-  expect(highlightProbe('-wind trade')).toBe('trad');
-  expect(highlightProbe('OR "joint statement"')).toBe('join');
-  expect(highlightProbe('a b')).toBeNull();
-  expect(highlightProbe('气候变化')).toBeNull();
 });
