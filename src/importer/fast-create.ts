@@ -298,6 +298,7 @@ export async function createStoryFast(
           tags: built.tags,
           unpublish_at: null,
           updated_at: now,
+          stale: false,
           ...searchColumns(strapi.db.connection, built.article as ArticleView, locale),
         })
         .onConflict(['document_id', 'locale'])

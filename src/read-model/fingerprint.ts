@@ -7,8 +7,9 @@ import { READ_MODEL_TABLE } from './projection';
  * What the read model's rows were built under. A row is the article's public JSON as this code,
  * these content types and the Public role's permissions make it, from the data as the migrations
  * left it. A boot that finds any of them changed (an upgrade adding a field, a migration that
- * rewrote articles in SQL, a permission changed while no instance ran) drops every row; the
- * boot's rebuild makes them again, and reads meanwhile build what they show on the fly.
+ * rewrote articles in SQL, a permission changed while no instance ran) marks every row stale;
+ * the boot's rebuild makes them again, reads meanwhile build what they show on the fly, and
+ * search finds articles by the stale rows.
  */
 const STATE_TABLE = `${READ_MODEL_TABLE}_state`;
 
@@ -35,16 +36,16 @@ async function fingerprint(strapi: Core.Strapi): Promise<string> {
   return createHash('sha256').update(JSON.stringify({ FORMAT, migrations, permissions, schemas })).digest('hex');
 }
 
-/** Drops every row when what they were built under has changed since they were built. */
+/** Marks every row stale when what they were built under has changed since they were built. */
 export async function checkReadModelFingerprint(strapi: Core.Strapi): Promise<boolean> {
   const knex = strapi.db.connection;
   await knex.raw(`CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (key varchar(64) PRIMARY KEY, value text NOT NULL)`);
   const now = await fingerprint(strapi);
   const stored = (await knex(STATE_TABLE).where({ key: 'fingerprint' }).first()) as { value: string } | undefined;
   if (stored?.value === now) return false;
-  // No fingerprint yet: rows from a release before it, built by older code; dropped as well.
+  // No fingerprint yet: rows from a release before it, built by older code; stale as well.
   const dropped = await knex.transaction(async (trx) => {
-    const count = await trx(READ_MODEL_TABLE).delete();
+    const count = await trx(READ_MODEL_TABLE).where({ stale: false }).update({ stale: true });
     await trx(STATE_TABLE).insert({ key: 'fingerprint', value: now }).onConflict('key').merge();
     return count;
   });

@@ -137,7 +137,7 @@ export async function readList(strapi: Core.Strapi, plan: ListPlan): Promise<Lis
     plan.filter
       ? await where(knex(`${articles.tableName} as a`))
           .leftJoin(`${READ_MODEL_TABLE} as r`, function () {
-            this.on('r.document_id', 'a.document_id').andOn('r.locale', 'a.locale');
+            this.on('r.document_id', 'a.document_id').andOn('r.locale', 'a.locale').andOnVal('r.stale', false);
           })
           .select('a.document_id', 'r.json', 'r.tags', 'r.unpublish_at')
           .orderBy([
@@ -206,7 +206,7 @@ function pageSql(articlesTable: string): string {
                     ORDER BY a.first_publish_date DESC, a.id DESC
                     LIMIT ? OFFSET ?) AS a
              LEFT JOIN LATERAL (SELECT r.json, r.tags, r.unpublish_at FROM ${READ_MODEL_TABLE} AS r
-                                 WHERE r.document_id = a.document_id AND r.locale = a.locale LIMIT 1) AS r ON true
+                                 WHERE r.document_id = a.document_id AND r.locale = a.locale AND NOT r.stale LIMIT 1) AS r ON true
             ORDER BY a.first_publish_date DESC, a.id DESC`;
     pageSqlByTable.set(articlesTable, sql);
   }

@@ -32,6 +32,11 @@ export const READ_MODEL_STATEMENTS: readonly string[] = [
   // The published version's end (scheduled unpublishing): past it, the row is not served.
   `ALTER TABLE ${READ_MODEL_TABLE} ADD COLUMN IF NOT EXISTS unpublish_at timestamptz`,
   `DELETE FROM ${READ_MODEL_TABLE} WHERE tags = '{}'`,
+  // A row built under what no longer holds (a permission change, a change shown by too many rows
+  // to rewrite in the write's transaction, an upgrade): its JSON is never served (reads build the
+  // article instead) until the background rebuild rewrites it, but search still finds the
+  // article by it meanwhile (src/search). An unpublish or a delete removes it at once, as ever.
+  `ALTER TABLE ${READ_MODEL_TABLE} ADD COLUMN IF NOT EXISTS stale boolean NOT NULL DEFAULT false`,
   `CREATE INDEX IF NOT EXISTS ${READ_MODEL_TABLE}_tags_idx ON ${READ_MODEL_TABLE} USING gin (tags)`,
   // Rows are read far more often than written: kept uncompressed (a list of 20 would otherwise
   // decompress 20 of them per request). Applies to rows written from now on.
@@ -98,6 +103,7 @@ export async function refreshArticle(strapi: Core.Strapi, documentId: string, lo
         tags: row.tags,
         unpublish_at: row.unpublishAt,
         updated_at: new Date(),
+        stale: false,
         ...searchColumns(strapi.db.connection, row.article, code),
       })
       .onConflict(['document_id', 'locale'])
@@ -144,19 +150,22 @@ export async function rowsShowing(strapi: Core.Strapi, tags: string[], trx?: Kne
   return rows.map((row) => ({ documentId: row.document_id, locale: row.locale }));
 }
 
-/** Drops rows: they are rebuilt after the commit (backfill); reads meanwhile use the Document Service. */
+/**
+ * Marks rows stale: they are rebuilt after the commit (backfill); reads meanwhile use the
+ * Document Service, and search the stale row (see READ_MODEL_STATEMENTS).
+ */
 export async function dropRows(strapi: Core.Strapi, rows: Array<{ documentId: string; locale: string }> | 'all', trx?: Knex.Transaction): Promise<void> {
   const query = strapi.db.connection(READ_MODEL_TABLE);
   const scoped = trx ? query.transacting(trx) : query;
   if (rows === 'all') {
-    await scoped.delete();
+    await scoped.where({ stale: false }).update({ stale: true });
     return;
   }
   for (let i = 0; i < rows.length; i += 500) {
     const chunk = rows.slice(i, i + 500);
     await (trx ? strapi.db.connection(READ_MODEL_TABLE).transacting(trx) : strapi.db.connection(READ_MODEL_TABLE))
       .whereIn(['document_id', 'locale'], chunk.map((row) => [row.documentId, row.locale]))
-      .delete();
+      .update({ stale: true });
   }
 }
 
@@ -170,12 +179,12 @@ export async function lockDocuments(strapi: Core.Strapi, documentIds: string[], 
   }
 }
 
-/** Published articles with no row yet (dropped by a wide change, or from before the read model). */
+/** Published articles with no row yet, or a stale one (a wide change, an upgrade, a permission change). */
 export async function backfill(strapi: Core.Strapi, limit = 100_000): Promise<number> {
   const missing = (await strapi.db.connection.raw(
     `SELECT DISTINCT a.document_id, a.locale FROM articles a
        LEFT JOIN ${READ_MODEL_TABLE} r ON r.document_id = a.document_id AND r.locale = a.locale
-      WHERE a.published_at IS NOT NULL AND r.document_id IS NULL LIMIT ?`,
+      WHERE a.published_at IS NOT NULL AND (r.document_id IS NULL OR r.stale) LIMIT ?`,
     [limit]
   )) as { rows: Array<{ document_id: string; locale: string }> };
   for (const row of missing.rows) {
@@ -197,7 +206,7 @@ export async function readArticle(
   const row = (await strapi.db
     .connection(READ_MODEL_TABLE)
     .select('json', 'tags', 'unpublish_at')
-    .where('slug' in where ? { locale, slug: where.slug } : { locale, document_id: where.documentId })
+    .where('slug' in where ? { locale, slug: where.slug, stale: false } : { locale, document_id: where.documentId, stale: false })
     .andWhere((q) => q.whereNull('unpublish_at').orWhere('unpublish_at', '>', new Date()))
     .first()) as { json: string; tags: string[]; unpublish_at: Date | null } | undefined;
   return row && { json: row.json, tags: row.tags, unpublishAt: row.unpublish_at };
@@ -214,7 +223,7 @@ export async function readArticles(strapi: Core.Strapi, documentIds: string[], l
   const rows = (await strapi.db
     .connection(READ_MODEL_TABLE)
     .select('document_id', 'json', 'tags', 'unpublish_at')
-    .where({ locale })
+    .where({ locale, stale: false })
     .whereIn('document_id', documentIds)
     .andWhere((q) => q.whereNull('unpublish_at').orWhere('unpublish_at', '>', new Date()))) as Array<{
     document_id: string;

@@ -4,8 +4,8 @@ import { ARTICLE_UID, AUTHOR_UID, CREDIT_UID, SECTION_UID, TAG_UID } from '../ar
 import { LocaleCode } from '../bootstrap/locales';
 import { listTag } from '../public-view/models';
 import { currentReadTags } from '../public-view/scope';
-import { READ_MODEL_TABLE } from '../read-model/projection';
-import { cjkHighlights, highlightHtml, MARK_START, MARK_STOP, searchConfig, websearchText, type SearchHit } from './text';
+import { buildRow, READ_MODEL_TABLE } from '../read-model/projection';
+import { cjkHighlights, highlightHtml, MARK_START, MARK_STOP, searchConfig, searchHit, searchTexts, websearchText, type SearchHit } from './text';
 
 /**
  * Search over the public index (the read model's rows, src/search/schema.ts).
@@ -129,7 +129,7 @@ interface SearchRow {
   expires_at: Date | null;
   sections: SearchFacet[];
   tags: SearchFacet[];
-  hits: Array<{ hit: SearchHit; tags: string[]; highlighted: string | null }>;
+  hits: Array<{ hit: SearchHit; tags: string[]; highlighted: string | null; stale: boolean }>;
 }
 
 /**
@@ -191,7 +191,7 @@ export async function runSearch(strapi: Core.Strapi, params: SearchParams): Prom
               FROM (SELECT section_slug AS slug, min(section_name) AS name, count(*)::int AS count FROM s WHERE section_slug IS NOT NULL GROUP BY section_slug) f) AS sections,
            (SELECT coalesce(json_agg(json_build_object('slug', f.slug, 'name', f.name, 'count', f.count) ORDER BY f.count DESC, f.slug), '[]')
               FROM (SELECT t.slug, min(t.name) AS name, count(*)::int AS count FROM s, unnest(s.tag_slugs, s.tag_names) AS t(slug, name) GROUP BY t.slug) f) AS tags,
-           (SELECT coalesce(json_agg(json_build_object('hit', r.search_hit::json, 'tags', r.tags, 'highlighted', ${highlight.sql}) ORDER BY ${order.replace(/(score|first_publish_date)/g, 'p.$1')}), '[]')
+           (SELECT coalesce(json_agg(json_build_object('hit', r.search_hit::json, 'tags', r.tags, 'highlighted', ${highlight.sql}, 'stale', r.stale) ORDER BY ${order.replace(/(score|first_publish_date)/g, 'p.$1')}), '[]')
               FROM p JOIN ${READ_MODEL_TABLE} r ON r.document_id = p.document_id AND r.locale = ?) AS hits`;
   const bindings = [
     params.locale,
@@ -217,11 +217,16 @@ export async function runSearch(strapi: Core.Strapi, params: SearchParams): Prom
   searchedTags ??= [ARTICLE_UID, SECTION_UID, TAG_UID, AUTHOR_UID, CREDIT_UID].map((uid) => listTag((strapi.getModel(uid as never) as { info: { singularName: string } }).info.singularName));
   read?.addAll(searchedTags);
   if (row.expires_at) read?.expireAt(new Date(row.expires_at).getTime());
-  const data = row.hits.map(({ hit, tags, highlighted }) => {
+  const data: SearchAnswer['data'] = [];
+  for (const found of row.hits) {
+    // A stale row (src/read-model/projection.ts) found the article; what the hit shows is built
+    // now, as the public may read it now.
+    const { hit, tags, highlighted } = found.stale ? ((await rebuiltHit(strapi, found.hit, params, query)) ?? { hit: null, tags: [], highlighted: null }) : found;
+    if (!hit) continue;
     read?.addAll(tags);
     const text = highlighted ?? '';
-    return { ...hit, highlights: cjk ? cjkHighlights(text, params.q) : highlightHtml(text) };
-  });
+    data.push({ ...hit, highlights: cjk ? cjkHighlights(text, params.q) : highlightHtml(text) });
+  }
   return {
     data,
     meta: {
@@ -234,4 +239,21 @@ export async function runSearch(strapi: Core.Strapi, params: SearchParams): Prom
 
 function isDateOnly(date: Date): boolean {
   return date.getUTCHours() === 0 && date.getUTCMinutes() === 0 && date.getUTCSeconds() === 0 && date.getUTCMilliseconds() === 0;
+}
+
+/** A hit whose row is stale, built from the article as the public reads it now (one article). */
+async function rebuiltHit(
+  strapi: Core.Strapi,
+  stale: SearchHit,
+  params: SearchParams,
+  query: { sql: string; bindings: string[] }
+): Promise<{ hit: SearchHit; tags: string[]; highlighted: string | null } | undefined> {
+  const built = await buildRow(strapi, stale.documentId, params.locale);
+  if (!built) return undefined;
+  const text = searchTexts(built.article).all;
+  if (searchConfig(params.locale) === 'news_cjk') return { hit: searchHit(built.article), tags: built.tags, highlighted: text };
+  const [headline] = ((await strapi.db.connection.raw(`SELECT ts_headline(?::regconfig, ?, ${query.sql}, ?) AS h`, [searchConfig(params.locale), text, ...query.bindings, HEADLINE_OPTIONS])) as {
+    rows: Array<{ h: string }>;
+  }).rows;
+  return { hit: searchHit(built.article), tags: built.tags, highlighted: headline?.h ?? null };
 }
