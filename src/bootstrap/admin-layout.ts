@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { seedOnce } from './seed-once';
-import { ARTICLE_UID } from '../articles/constants';
+import { ARTICLE_UID, AUTHOR_UID, FIGURE_COMPONENT, PARAGRAPH_COMPONENT, SECTION_UID, TAG_UID } from '../articles/constants';
 
 /** Fields the service keeps for itself: in the form (the version goes back on save), not shown. */
 const HIDDEN = ['version', 'importSource', 'importHash', 'importVersion'];
@@ -26,6 +26,63 @@ export async function ensureArticleLayout(strapi: Core.Strapi): Promise<void> {
   await seedOnce(strapi, 'article-layout', () => configureArticleLayout(strapi));
   // Added with scheduled publishing: the schedule as columns of the list view (once).
   await seedOnce(strapi, 'article-layout-schedule', () => addScheduleColumns(strapi));
+  // The editor's desk: body items titled by their own words, an Article list to scan. Once, on
+  // the first boot and on the first boot of an installation from before them.
+  await seedOnce(strapi, 'component-titles', () => titleComponents(strapi));
+  await seedOnce(strapi, 'article-list-desk', () => deskListColumns(strapi));
+}
+
+/**
+ * What the content manager titles each item with (its `mainField`): a dynamic-zone item shows
+ * "<display name> - <value>", a relation picker the related entry's value. A paragraph by its
+ * words, a figure by its caption; authors, sections, tags and credits by their names.
+ */
+export const TITLE_FIELDS: Record<string, string> = {
+  [PARAGRAPH_COMPONENT]: 'text',
+  [FIGURE_COMPONENT]: 'caption',
+};
+const ENTRY_TITLES: Record<string, string> = { [SECTION_UID]: 'name', [TAG_UID]: 'name', [AUTHOR_UID]: 'name' };
+
+interface ComponentsService {
+  findConfiguration(component: { uid: string }): Promise<Configuration>;
+  updateConfiguration(component: { uid: string }, configuration: Configuration): Promise<unknown>;
+}
+
+async function titleComponents(strapi: Core.Strapi): Promise<void> {
+  const components = strapi.plugin('content-manager').service('components') as ComponentsService;
+  for (const [uid, field] of Object.entries(TITLE_FIELDS)) {
+    const component = strapi.components[uid as keyof typeof strapi.components] as unknown as { uid: string };
+    const found = await components.findConfiguration(component);
+    await components.updateConfiguration(component, { settings: { ...found.settings, mainField: field }, metadatas: found.metadatas, layouts: found.layouts });
+  }
+  const contentTypes = strapi.plugin('content-manager').service('content-types') as ContentTypesService;
+  for (const [uid, field] of Object.entries(ENTRY_TITLES)) {
+    const contentType = strapi.contentType(uid as never) as unknown as { uid: string };
+    const found = await contentTypes.findConfiguration(contentType);
+    await contentTypes.updateConfiguration(contentType, { settings: { ...found.settings, mainField: field }, metadatas: found.metadatas, layouts: found.layouts });
+  }
+}
+
+/**
+ * The Article list as an editor scans it: headline, section, first published, the pending
+ * schedule, who changed it last (Strapi adds the status column itself: draft, published,
+ * modified). A schedule's problem shows on the article and in "Configure the view".
+ */
+export const DESK_COLUMNS = ['headline', 'section', 'firstPublishDate', 'publishAt', 'updatedBy'];
+
+async function deskListColumns(strapi: Core.Strapi): Promise<void> {
+  const service = strapi.plugin('content-manager').service('content-types') as ContentTypesService;
+  const contentType = strapi.contentType(ARTICLE_UID);
+  const found = await service.findConfiguration(contentType);
+  const metadatas = { ...found.metadatas };
+  const label = (field: string, text: string) => {
+    metadatas[field] = { ...metadatas[field], list: { ...metadatas[field]?.list, label: text } };
+  };
+  label('firstPublishDate', 'First published');
+  label('publishAt', 'Scheduled for');
+  label('updatedBy', 'Last changed by');
+  metadatas.section = { ...metadatas.section, list: { ...metadatas.section?.list, mainField: 'name' } as Record<string, unknown> };
+  await service.updateConfiguration(contentType, { settings: found.settings, metadatas, layouts: { ...found.layouts, list: DESK_COLUMNS } });
 }
 
 const SCHEDULE_COLUMNS = ['publishAt', 'unpublishAt', 'scheduleError'];

@@ -26,7 +26,8 @@
  *                         `kill -TERM -- -<group>` (then DROP DATABASE … WITH (FORCE) yourself)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -66,6 +67,14 @@ const STORY = {
   slug: 'putin-visits-chinas-little-moscow-as-allies-continue-to-discuss-trade',
   caption: 'Russian President Vladimir Putin, left, and Chinese President Xi Jinping attend an informal meeting on May 16, 2024.',
 };
+const RUSSIAN_STORY = `Новый мост открыт в городе
+
+Жители давно ждали этот мост через реку.
+
+Мэр города перерезал ленточку на открытии. Credit: ТАСС
+
+Движение по мосту откроется в понедельник.
+`;
 const RUN_TAG = Date.now().toString(36);
 const NEW_HEADLINE = `Putin and Xi meet students in Harbin (e2e ${RUN_TAG})`;
 const NEW_CAPTION = `Putin and Xi in Harbin, May 17, 2024 (e2e ${RUN_TAG}).`;
@@ -314,6 +323,12 @@ describe('admin: editor revises the imported story in the Content Manager', () =
     serverLog = createWriteStream(join(ARTIFACTS, 'server.log'));
     const seeded = await timed('seed', () => runCli(['seed'], env, serverLog!));
     expect(seeded).toBe(0);
+    // A story in Russian too: the edit view titles its body items by its own words.
+    const russian = mkdtempSync(join(tmpdir(), 'news-e2e-ru-'));
+    writeFileSync(join(russian, 'ru_most.txt'), RUSSIAN_STORY);
+    const importedRu = await timed('importRussian', () => runCli(['import', '--locale', 'ru', russian], env, serverLog!));
+    rmSync(russian, { recursive: true, force: true });
+    expect(importedRu).toBe(0);
 
     server = spawn(process.execPath, [join(ROOT, 'scripts', 'cli.js'), 'start'], {
       cwd: ROOT,
@@ -521,6 +536,78 @@ describe('admin: editor revises the imported story in the Content Manager', () =
     await page.reload();
     await expectValue(page.locator('textarea[name="headline"]'), `First editor's headline (${RUN_TAG})`);
     await expect(page.getByTestId('revision-history').innerText()).resolves.toContain(`Second editor's stale headline (${RUN_TAG})`);
+  });
+
+  test("the editor's desk: body items titled by their words, a figure by its caption, without opening anything", async () => {
+    await page.reload();
+    await expectValue(page.locator('textarea[name="headline"]'), `First editor's headline (${RUN_TAG})`);
+    await skipTourPopover(page);
+    // A paragraph in the middle of the body, and the body's photo, each by its own words.
+    const middle = page.getByText(/^Paragraph - Though Putin’s visit is more symbolic/);
+    await middle.first().waitFor();
+    await expect(middle.first().isVisible()).resolves.toBe(true);
+    const figure = page.getByText(/^Figure - President Xi Jinping and President Vladimir Putin wave/);
+    await expect(figure.first().isVisible()).resolves.toBe(true);
+    // Nothing was opened to see them: no body item's fields are on the page yet.
+    await expect(page.locator('textarea[name^="body."]').count()).resolves.toBe(0);
+    // The lead photo's caption is in the form as it opens.
+    await expect(page.locator('textarea[name="lead.caption"]').isVisible()).resolves.toBe(true);
+    await middle.first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, '09-desk-edit-view.png') });
+  });
+
+  test("the editor's desk: the figure's caption rewritten, saved (not public), published (public within 3 s, credit kept)", async () => {
+    await page.getByText(/^Figure - President Xi Jinping and President Vladimir Putin wave/).first().click();
+    const caption = page.locator('textarea[name^="body."][name$=".caption"]');
+    await caption.waitFor();
+    const save = page.getByRole('button', { name: 'Save', exact: true });
+    const BODY_CAPTION = `Xi and Putin at the Great Hall (desk ${RUN_TAG})`;
+    await editField(caption, BODY_CAPTION, save);
+    // The title follows the words.
+    await page.getByText(new RegExp(`^Figure - Xi and Putin at the Great Hall \\(desk ${RUN_TAG}\\)`)).first().waitFor();
+    const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes('/api::article.article/'));
+    await save.click();
+    expect((await saved).status()).toBe(200);
+    const bodyCaptions = async () => ((await publicStory(base)) as unknown as { body: Array<{ __component: string; caption?: string; credit?: { name: string } | null }> }).body.filter((b) => b.__component === 'media.figure');
+    expect((await bodyCaptions()).map((f) => f.caption)).not.toContain(BODY_CAPTION);
+
+    const publish = page.getByRole('button', { name: 'Publish', exact: true });
+    await expect(becomesEnabled(publish)).resolves.toBe(true);
+    const published = page.waitForResponse((r) => r.request().method() === 'POST' && /\/actions\/publish/.test(r.url()));
+    await publish.click();
+    expect((await published).status()).toBe(200);
+    const started = Date.now();
+    let figures = await bodyCaptions();
+    while (!figures.some((f) => f.caption === BODY_CAPTION) && Date.now() - started < 3_000) {
+      await new Promise((r) => setTimeout(r, 50));
+      figures = await bodyCaptions();
+    }
+    timings.bodyCaptionPublicAfterPublish = Date.now() - started;
+    const figureNow = figures.find((f) => f.caption === BODY_CAPTION);
+    expect(figureNow?.credit?.name).toBe('AP');
+    await screenshot(page, '10-desk-published');
+  });
+
+  test("the editor's desk: a story in Russian is titled by its own words", async () => {
+    const ru = (await (await fetch(`${base}/api/articles?locale=ru`)).json()) as { data: Array<{ documentId: string }> };
+    expect(ru.data).toHaveLength(1);
+    await page.goto(`${base}/admin/content-manager/collection-types/api::article.article/${ru.data[0].documentId}?plugins[i18n][locale]=ru`);
+    await skipTourPopover(page);
+    await expectValue(page.locator('textarea[name="headline"]'), 'Новый мост открыт в городе');
+    await page.getByText(/^Paragraph - Движение по мосту откроется в понедельник/).first().waitFor();
+    await expect(page.getByText(/^Paragraph - Жители давно ждали этот мост/).first().isVisible()).resolves.toBe(true);
+  });
+
+  test("the editor's desk: the Article list shows section, first published, schedule and last editor", async () => {
+    await page.goto(`${base}/admin/content-manager/collection-types/api::article.article?page=1&pageSize=10&plugins[i18n][locale]=en`);
+    await skipTourPopover(page);
+    const row = page.getByRole('row', { name: new RegExp(`First editor's headline \\(${RUN_TAG}\\)`) });
+    await row.waitFor();
+    await screenshot(page, '11-desk-article-list');
+    const head = (await page.locator('thead').innerText()).toLowerCase();
+    for (const column of ['headline', 'section', 'first published', 'scheduled for', 'last changed by', 'status']) expect([column, head.includes(column)]).toEqual([column, true]);
+    // The row names who changed it last: the editor this browser is logged in as.
+    await expect(row.innerText()).resolves.toMatch(/Published/i);
   });
 });
 
