@@ -21,6 +21,7 @@ import { startSchedulerWorkers, stopScheduler } from './scheduling/queue';
 import { checkReadModelFingerprint } from './read-model/fingerprint';
 import { rebuildMissingRows } from './read-model/sync';
 import { registerRevisionRoutes } from './revisions/admin-routes';
+import { draftIndexer } from './search/drafts';
 import { editorSearch } from './search/editor';
 import { registerSearchGraphql } from './search/graphql';
 import { acquireBootLock, releaseBootLock } from './runtime/boot-lock';
@@ -44,6 +45,7 @@ export default {
     strapi.documents.use(countMemo(strapi)); // inside the guard: keyed on the status it settled
     strapi.documents.use(articleDocumentRules(strapi));
     strapi.documents.use(editorSearch(strapi)); // the Article list's search box, for admins
+    strapi.documents.use(draftIndexer(strapi)); // and its index of drafts
     registerRevisionRoutes(strapi);
     registerSyndicationRoutes(strapi); // first: /news/corrections before the reader's /news/:slug
     registerReaderRoutes(strapi);

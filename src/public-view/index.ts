@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { invalidate, TAG_PERMISSIONS } from '../cache/invalidation';
-import { rebuildMissingRows, rewriteReadModel } from '../read-model/sync';
+import { onRowsRebuilt, rebuildMissingRows, rewriteReadModel } from '../read-model/sync';
 import { ARTICLE_UID } from '../articles/constants';
 import type { PurgeOutbox } from '../edge/outbox';
 import { installChangeCapture, withoutWrittenRows, type ChangeSet } from './changes';
@@ -20,6 +20,14 @@ export function installPublicView(strapi: Core.Strapi, edge: PurgeOutbox | null)
   const rebuildAfterCommit = new WeakSet<ChangeSet>();
   // `permissions` is every answer's: each carries it (src/edge/keys.ts), and it empties the caches.
   const purgedTags = (changes: ChangeSet) => (changes.permissions ? [TAG_PERMISSIONS] : changes.tags(models));
+  // Rows rebuilt in the background: every list and search answer made meanwhile goes (here, on
+  // the peers, at the edge).
+  onRowsRebuilt(async () => {
+    const tags = [models.byUid.get(ARTICLE_UID)?.listTag ?? 'list:article'];
+    if (edge) await strapi.db.transaction(({ trx }) => edge.enqueue(trx, tags, false));
+    invalidate(tags);
+    edge?.wake();
+  });
   installChangeCapture(strapi, models, {
     async inTransaction(changes, trx) {
       if (await rewriteReadModel(strapi, withoutWrittenRows(changes, ARTICLE_UID), trx)) rebuildAfterCommit.add(changes);

@@ -7,9 +7,9 @@ import { READ_MODEL_TABLE } from './projection';
  * What the read model's rows were built under. A row is the article's public JSON as this code,
  * these content types and the Public role's permissions make it, from the data as the migrations
  * left it. A boot that finds any of them changed (an upgrade adding a field, a migration that
- * rewrote articles in SQL, a permission changed while no instance ran) marks every row stale;
- * the boot's rebuild makes them again, reads meanwhile build what they show on the fly, and
- * search finds articles by the stale rows.
+ * rewrote articles in SQL, a permission changed while no instance ran) drops or marks every
+ * row stale (see checkReadModelFingerprint); the boot's rebuild makes them again, and reads
+ * meanwhile build what they show on the fly.
  */
 const STATE_TABLE = `${READ_MODEL_TABLE}_state`;
 
@@ -19,7 +19,14 @@ const FORMAT = 3; // 3: rows carry their search columns (src/search)
 const MODELS = [ARTICLE_UID, CREDIT_UID, AUTHOR_UID, SECTION_UID, TAG_UID, 'plugin::upload.file'];
 const COMPONENTS = [PARAGRAPH_COMPONENT, FIGURE_COMPONENT, CORRECTION_COMPONENT];
 
-async function fingerprint(strapi: Core.Strapi): Promise<string> {
+interface Prints {
+  /** The code, content types and migrations rows were built under. */
+  build: string;
+  /** The Public role's permissions. */
+  permissions: string;
+}
+
+async function fingerprints(strapi: Core.Strapi): Promise<Prints> {
   const knex = strapi.db.connection;
   const migrations = (await knex.schema.hasTable('strapi_migrations'))
     ? // The time too: a migration run again (its record removed) rewrote the data again.
@@ -33,22 +40,32 @@ async function fingerprint(strapi: Core.Strapi): Promise<string> {
     ...MODELS.map((uid) => [uid, (strapi.getModel(uid as never) as { attributes?: unknown } | undefined)?.attributes]),
     ...COMPONENTS.map((uid) => [uid, strapi.components[uid as keyof typeof strapi.components]?.attributes]),
   ];
-  return createHash('sha256').update(JSON.stringify({ FORMAT, migrations, permissions, schemas })).digest('hex');
+  const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+  return { build: hash({ FORMAT, migrations, schemas }), permissions: hash(permissions) };
 }
 
-/** Marks every row stale when what they were built under has changed since they were built. */
+/**
+ * Rows built under something that has changed since: under other public permissions, deleted
+ * (nothing built under them may be shown, nor searched); under other code, content types or
+ * migrations, marked stale. Either way the boot's rebuild makes them again.
+ */
 export async function checkReadModelFingerprint(strapi: Core.Strapi): Promise<boolean> {
   const knex = strapi.db.connection;
   await knex.raw(`CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (key varchar(64) PRIMARY KEY, value text NOT NULL)`);
-  const now = await fingerprint(strapi);
-  const stored = (await knex(STATE_TABLE).where({ key: 'fingerprint' }).first()) as { value: string } | undefined;
-  if (stored?.value === now) return false;
-  // No fingerprint yet: rows from a release before it, built by older code; stale as well.
-  const dropped = await knex.transaction(async (trx) => {
-    const count = await trx(READ_MODEL_TABLE).where({ stale: false }).update({ stale: true });
-    await trx(STATE_TABLE).insert({ key: 'fingerprint', value: now }).onConflict('key').merge();
+  const now = await fingerprints(strapi);
+  const stored = Object.fromEntries(((await knex(STATE_TABLE).whereIn('key', ['build', 'permissions'])) as Array<{ key: string; value: string }>).map((row) => [row.key, row.value]));
+  if (stored.build === now.build && stored.permissions === now.permissions) return false;
+  // Nothing stored: rows from a release before these prints, built under what is not known.
+  const permissionsChanged = stored.permissions !== now.permissions;
+  const changed = await knex.transaction(async (trx) => {
+    const count = permissionsChanged ? await trx(READ_MODEL_TABLE).delete() : await trx(READ_MODEL_TABLE).where({ stale: false }).update({ stale: true });
+    for (const [key, value] of Object.entries(now)) await trx(STATE_TABLE).insert({ key, value }).onConflict('key').merge();
+    await trx(STATE_TABLE).where({ key: 'fingerprint' }).delete(); // the single print of earlier releases
     return count;
   });
-  if (dropped > 0) strapi.log.info(`read model: content types, migrations or public permissions changed since the rows were built; ${dropped} row(s) are rebuilt`);
-  return dropped > 0;
+  if (changed > 0) {
+    const what = permissionsChanged ? 'public permissions changed' : 'content types, migrations or code changed';
+    strapi.log.info(`read model: ${what} since the rows were built; ${changed} row(s) are rebuilt`);
+  }
+  return changed > 0;
 }

@@ -151,14 +151,17 @@ export async function rowsShowing(strapi: Core.Strapi, tags: string[], trx?: Kne
 }
 
 /**
- * Marks rows stale: they are rebuilt after the commit (backfill); reads meanwhile use the
- * Document Service, and search the stale row (see READ_MODEL_STATEMENTS).
+ * Marks rows stale (a change shown by too many rows to rewrite in the write's transaction): they
+ * are rebuilt after the commit (backfill); reads meanwhile use the Document Service, and search
+ * the stale row (see READ_MODEL_STATEMENTS). `all` (the permissions changed) deletes every row.
  */
 export async function dropRows(strapi: Core.Strapi, rows: Array<{ documentId: string; locale: string }> | 'all', trx?: Knex.Transaction): Promise<void> {
   const query = strapi.db.connection(READ_MODEL_TABLE);
   const scoped = trx ? query.transacting(trx) : query;
   if (rows === 'all') {
-    await scoped.where({ stale: false }).update({ stale: true });
+    // What the public may read changed: no row built under the old permissions is kept, not even
+    // for search (its vector, filters and facets hold what may no longer be public).
+    await scoped.delete();
     return;
   }
   for (let i = 0; i < rows.length; i += 500) {
@@ -181,10 +184,18 @@ export async function lockDocuments(strapi: Core.Strapi, documentIds: string[], 
 
 /** Published articles with no row yet, or a stale one (a wide change, an upgrade, a permission change). */
 export async function backfill(strapi: Core.Strapi, limit = 100_000): Promise<number> {
+  // A stale row whose article is no longer published (unpublished or deleted in SQL by a
+  // migration) has nothing to be rebuilt from: it goes.
+  await strapi.db.connection.raw(
+    `DELETE FROM ${READ_MODEL_TABLE} r WHERE r.stale AND NOT EXISTS
+       (SELECT 1 FROM articles a WHERE a.document_id = r.document_id AND a.locale = r.locale AND a.published_at IS NOT NULL)`
+  );
+  // Missing, stale, or written without search's columns (by an instance of an older release
+  // during a rolling deploy).
   const missing = (await strapi.db.connection.raw(
     `SELECT DISTINCT a.document_id, a.locale FROM articles a
        LEFT JOIN ${READ_MODEL_TABLE} r ON r.document_id = a.document_id AND r.locale = a.locale
-      WHERE a.published_at IS NOT NULL AND (r.document_id IS NULL OR r.stale) LIMIT ?`,
+      WHERE a.published_at IS NOT NULL AND (r.document_id IS NULL OR r.stale OR r.search IS NULL) LIMIT ?`,
     [limit]
   )) as { rows: Array<{ document_id: string; locale: string }> };
   for (const row of missing.rows) {

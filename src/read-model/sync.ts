@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { ARTICLE_UID } from '../articles/constants';
 import type { ChangeSet } from '../public-view/changes';
 import { documentTag } from '../public-view/models';
-import { backfillDraftSearch, refreshDraftSearch } from '../search/drafts';
+import { backfillDraftSearch } from '../search/drafts';
 import { backfill, dropRows, lockDocuments, refreshArticle, rowsShowing } from './projection';
 
 /**
@@ -44,13 +44,20 @@ export async function rewriteReadModel(strapi: Core.Strapi, changes: ChangeSet, 
   }
   await lockDocuments(strapi, targets.map((t) => t.documentId), trx);
   for (const target of targets) await refreshArticle(strapi, target.documentId, target.locale, trx);
-  // Editors' search index of the drafts (src/search): the changed articles' own.
-  for (const documentId of articles) await refreshDraftSearch(strapi, documentId, trx);
   return rebuildLater;
 }
 
 let rebuilding: Promise<void> | null = null;
 let again = false;
+let purgeRebuilt: (() => Promise<void>) | undefined;
+
+/**
+ * What to purge once rows were rebuilt: answers made meanwhile (search reads stale rows, and
+ * rows not yet there) must not outlive the rebuild. Set by the public view (src/public-view).
+ */
+export function onRowsRebuilt(purge: () => Promise<void>): void {
+  purgeRebuilt = purge;
+}
 
 /** Rebuilds missing rows in the background, one run at a time (a run asked for meanwhile follows). */
 export function rebuildMissingRows(strapi: Core.Strapi): void {
@@ -62,7 +69,10 @@ export function rebuildMissingRows(strapi: Core.Strapi): void {
     do {
       again = false;
       const built = await backfill(strapi);
-      if (built > 0) strapi.log.info(`read model: rebuilt ${built} row(s)`);
+      if (built > 0) {
+        strapi.log.info(`read model: rebuilt ${built} row(s)`);
+        await purgeRebuilt?.();
+      }
       const drafts = await backfillDraftSearch(strapi);
       if (drafts > 0) strapi.log.info(`search: indexed ${drafts} draft(s)`);
     } while (again);

@@ -1,4 +1,4 @@
-import type { Core } from '@strapi/strapi';
+import type { Core, Modules } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { ARTICLE_POPULATE, ARTICLE_UID } from '../articles/constants';
 import { asWriter } from '../public-view/scope';
@@ -6,9 +6,24 @@ import type { ArticleView } from '../representations/article-view';
 import { DRAFT_SEARCH_TABLE, searchVector } from './columns';
 
 /**
- * Editors' index: the search vector of each article's draft version, rewritten in the
- * transaction of every write to the article (src/read-model/sync.ts), as its read-model row is.
+ * Editors' index: the search vector of each article's draft version, rewritten after every
+ * Document Service write to the article (a draft saved, created, discarded, published, deleted),
+ * in the write's transaction when there is one, and by the importer's fast path.
  */
+const WRITES = new Set(['create', 'update', 'delete', 'publish', 'unpublish', 'discardDraft', 'clone']);
+
+export function draftIndexer(strapi: Core.Strapi): Modules.Documents.Middleware.Middleware {
+  return async (ctx, next) => {
+    const result = await next();
+    if (ctx.uid !== ARTICLE_UID || !WRITES.has(ctx.action)) return result;
+    const params = ctx.params as { documentId?: unknown };
+    const written = result as { documentId?: unknown; entries?: Array<{ documentId?: unknown }> } | null | undefined;
+    const documentId = typeof params.documentId === 'string' ? params.documentId : typeof written?.documentId === 'string' ? written.documentId : written?.entries?.[0]?.documentId;
+    if (typeof documentId === 'string') await strapi.db.transaction(({ trx }) => refreshDraftSearch(strapi, documentId, trx));
+    return result;
+  };
+}
+
 export async function refreshDraftSearch(strapi: Core.Strapi, documentId: string, trx: Knex.Transaction): Promise<void> {
   const knex = strapi.db.connection;
   const drafts = (await knex('articles').transacting(trx).select('locale').where({ document_id: documentId }).whereNull('published_at')) as Array<{ locale: string }>;

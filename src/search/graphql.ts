@@ -69,7 +69,8 @@ export function registerSearchGraphql(strapi: Core.Strapi): void {
             tag: defined(args.filters?.tag),
             author: defined(args.filters?.author),
             from: asDate(args.filters?.from),
-            to: asDate(args.filters?.to),
+            // Exclusive in SearchParams: the instant just past the one given.
+            to: ((to) => (to ? new Date(to.getTime() + 1) : undefined))(asDate(args.filters?.to)),
             sort: defined(args.sort),
             page: defined(args.pagination?.page) ?? (args.pagination?.start && size ? Math.floor(args.pagination.start / size) + 1 : undefined),
             pageSize: size,

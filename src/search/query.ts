@@ -26,8 +26,11 @@ const Slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a slug').ma
 const DateBound = z
   .string()
   .max(40)
-  .refine((value) => /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) && !Number.isNaN(Date.parse(value)), 'must be a date (YYYY-MM-DD) or an ISO date-time')
-  .transform((value) => new Date(value));
+  .refine((value) => /^\d{4}-\d{2}-\d{2}([T ][0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) && !Number.isNaN(Date.parse(value)), 'must be a date (YYYY-MM-DD) or an ISO date-time');
+/** `from`: that instant (a date: its start, UTC). */
+const FromBound = DateBound.transform((value) => new Date(value));
+/** `to`, as the instant just past it: a date covers its whole day (UTC), a date-time itself. */
+const ToBound = DateBound.transform((value) => new Date(Date.parse(value) + (value.length === 10 ? 86_400_000 : 1)));
 const Bool = z.enum(['true', 'false']).transform((value) => value === 'true');
 const PageNumber = z.coerce.number().int().min(1).max(10_000);
 const PageSize = z.coerce.number().int().min(1).transform((size) => Math.min(size, MAX_PAGE_SIZE));
@@ -44,6 +47,7 @@ export const SearchParams = z.object({
   tag: Slug.optional(),
   author: Slug.optional(),
   from: z.date().optional(),
+  /** Exclusive: the first instant past the range. */
   to: z.date().optional(),
   sort: z.enum(['relevance', 'newest']).default('relevance'),
   page: PageNumber.default(1),
@@ -60,8 +64,8 @@ const RestQuery = z
     section: Slug.optional(),
     tag: Slug.optional(),
     author: Slug.optional(),
-    from: DateBound.optional(),
-    to: DateBound.optional(),
+    from: FromBound.optional(),
+    to: ToBound.optional(),
     sort: z.string().optional(),
     page: z.string().optional(),
     pageSize: z.string().optional(),
@@ -158,15 +162,15 @@ export async function runSearch(strapi: Core.Strapi, params: SearchParams): Prom
     filterBindings.push(params.from);
   }
   if (params.to) {
-    // A date alone means the whole day.
     filters.push('r.first_publish_date < ?');
-    filterBindings.push(new Date(params.to.getTime() + (isDateOnly(params.to) ? 86_400_000 : 1)));
+    filterBindings.push(params.to);
   }
   const now = new Date();
   const cjk = searchConfig(params.locale) === 'news_cjk';
   // Chinese and Japanese are highlighted in Node (the index holds bigrams), from the text itself.
   const highlight = cjk ? { sql: 'r.search_text', bindings: [] as unknown[] } : { sql: `ts_headline(?::regconfig, r.search_text, ${query.sql}, ?)`, bindings: [searchConfig(params.locale), ...query.bindings, HEADLINE_OPTIONS] };
-  const order = params.sort === 'newest' ? 'first_publish_date DESC NULLS LAST' : 'score DESC, first_publish_date DESC NULLS LAST';
+  // document_id last: equal scores and dates page the same way every time.
+  const order = params.sort === 'newest' ? 'first_publish_date DESC NULLS LAST, document_id' : 'score DESC, first_publish_date DESC NULLS LAST, document_id';
   const sql = `
     WITH c AS (
       SELECT r.document_id, r.first_publish_date, r.section_slug, r.section_name, r.tag_slugs, r.tag_names, r.unpublish_at, r.search
@@ -174,24 +178,28 @@ export async function runSearch(strapi: Core.Strapi, params: SearchParams): Prom
        WHERE r.locale = ? AND r.search @@ ${query.sql}
          AND (r.unpublish_at IS NULL OR r.unpublish_at > ?)
          ${filters.map((f) => `AND ${f}`).join(' ')}
-       ORDER BY r.first_publish_date DESC NULLS LAST
+       ORDER BY r.first_publish_date DESC NULLS LAST, r.document_id
        LIMIT ?
     ), s AS (
       SELECT c.document_id, c.first_publish_date, c.section_slug, c.section_name, c.tag_slugs, c.tag_names, c.unpublish_at,
+             row_number() OVER (ORDER BY c.first_publish_date DESC NULLS LAST, c.document_id) AS n,
              ts_rank(c.search, ${query.sql}, 32)
                -- float8 throughout (extract() is numeric, whose power() costs ~6 µs a row)
                * (0.5 + 0.5 * power(0.5::float8, greatest(0::float8, date_part('epoch', ?::timestamptz - coalesce(c.first_publish_date, 'epoch')) / ${86_400 * RECENCY_HALF_LIFE_DAYS}::float8))) AS score
         FROM c
+    ), k AS (
+      -- The candidates: one more than CANDIDATES was fetched only to tell whether it was capped.
+      SELECT * FROM s WHERE n <= ${CANDIDATES}
     ), p AS (
-      SELECT s.document_id, s.score, s.first_publish_date FROM s ORDER BY ${order} LIMIT ? OFFSET ?
+      SELECT k.document_id, k.score, k.first_publish_date FROM k ORDER BY ${order} LIMIT ? OFFSET ?
     )
     SELECT (SELECT count(*) FROM s)::int AS total,
-           (SELECT min(unpublish_at) FROM s) AS expires_at,
+           (SELECT min(unpublish_at) FROM k) AS expires_at,
            (SELECT coalesce(json_agg(json_build_object('slug', f.slug, 'name', f.name, 'count', f.count) ORDER BY f.count DESC, f.slug), '[]')
-              FROM (SELECT section_slug AS slug, min(section_name) AS name, count(*)::int AS count FROM s WHERE section_slug IS NOT NULL GROUP BY section_slug) f) AS sections,
+              FROM (SELECT section_slug AS slug, min(section_name) AS name, count(*)::int AS count FROM k WHERE section_slug IS NOT NULL GROUP BY section_slug) f) AS sections,
            (SELECT coalesce(json_agg(json_build_object('slug', f.slug, 'name', f.name, 'count', f.count) ORDER BY f.count DESC, f.slug), '[]')
-              FROM (SELECT t.slug, min(t.name) AS name, count(*)::int AS count FROM s, unnest(s.tag_slugs, s.tag_names) AS t(slug, name) GROUP BY t.slug) f) AS tags,
-           (SELECT coalesce(json_agg(json_build_object('hit', r.search_hit::json, 'tags', r.tags, 'highlighted', ${highlight.sql}, 'stale', r.stale) ORDER BY ${order.replace(/(score|first_publish_date)/g, 'p.$1')}), '[]')
+              FROM (SELECT t.slug, min(t.name) AS name, count(*)::int AS count FROM k, unnest(k.tag_slugs, k.tag_names) AS t(slug, name) GROUP BY t.slug) f) AS tags,
+           (SELECT coalesce(json_agg(json_build_object('hit', r.search_hit::json, 'tags', r.tags, 'highlighted', ${highlight.sql}, 'stale', r.stale) ORDER BY ${order.replace(/(score|first_publish_date|document_id)/g, 'p.$1')}), '[]')
               FROM p JOIN ${READ_MODEL_TABLE} r ON r.document_id = p.document_id AND r.locale = ?) AS hits`;
   const bindings = [
     params.locale,
@@ -237,9 +245,6 @@ export async function runSearch(strapi: Core.Strapi, params: SearchParams): Prom
   };
 }
 
-function isDateOnly(date: Date): boolean {
-  return date.getUTCHours() === 0 && date.getUTCMinutes() === 0 && date.getUTCSeconds() === 0 && date.getUTCMilliseconds() === 0;
-}
 
 /** A hit whose row is stale, built from the article as the public reads it now (one article). */
 async function rebuiltHit(

@@ -59,7 +59,8 @@ export const SEARCH_STATEMENTS: readonly string[] = [
    END $$`,
   `CREATE INDEX IF NOT EXISTS ${READ_MODEL_TABLE}_search_idx ON ${READ_MODEL_TABLE} USING gin (search)`,
   // Candidates are the newest matches: a common word walks this index and stops early.
-  `CREATE INDEX IF NOT EXISTS ${READ_MODEL_TABLE}_date_idx ON ${READ_MODEL_TABLE} (locale, first_publish_date DESC NULLS LAST)`,
+  `CREATE INDEX IF NOT EXISTS ${READ_MODEL_TABLE}_recent_idx ON ${READ_MODEL_TABLE} (locale, first_publish_date DESC NULLS LAST, document_id)`,
+  `DROP INDEX IF EXISTS ${READ_MODEL_TABLE}_date_idx`,
   `CREATE TABLE IF NOT EXISTS ${DRAFT_SEARCH_TABLE} (
      document_id varchar(255) NOT NULL,
      locale varchar(32) NOT NULL,
