@@ -30,10 +30,12 @@ export async function refreshDraftSearch(strapi: Core.Strapi, documentId: string
   const locales = [...new Set(drafts.map((row) => row.locale))];
   await knex(DRAFT_SEARCH_TABLE).transacting(trx).where({ document_id: documentId }).whereNotIn('locale', locales).delete();
   for (const locale of locales) {
-    // The writer's own read: drafts whoever asked for the write.
-    const draft = (await asWriter(() =>
-      strapi.documents(ARTICLE_UID).findOne({ documentId, locale, status: 'draft', populate: ARTICLE_POPULATE } as never)
-    )) as unknown as ArticleView | null;
+    // Read as the service, not as the request that wrote (whose query, say `status=draft` from a
+    // token that may write but not read drafts, the draft guard would refuse): outside it.
+    let draft: ArticleView | null = null;
+    await strapi.requestContext.run(undefined as never, async () => {
+      draft = (await asWriter(() => strapi.documents(ARTICLE_UID).findOne({ documentId, locale, status: 'draft', populate: ARTICLE_POPULATE } as never))) as unknown as ArticleView | null;
+    });
     if (!draft) continue;
     await writeDraftSearch(knex, trx, draft, locale);
   }
