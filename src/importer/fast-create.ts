@@ -304,20 +304,20 @@ export async function createStoryFast(
         .onConflict(['document_id', 'locale'])
         .merge()
     );
-    // Editors' search index of the draft (src/search/drafts.ts), which the public view would
-    // otherwise write with the read-model row.
-    inserts.push(
-      strapi.db
-        .connection(DRAFT_SEARCH_TABLE)
-        .insert({ document_id: documentId, locale, search: searchVector(strapi.db.connection, entry(draftRow.id, null, perRow(0)) as unknown as ArticleView, locale), updated_at: now })
-        .onConflict(['document_id', 'locale'])
-        .merge()
-    );
   } else if (shouldLearn(strapi, built.shape)) {
     transaction.onCommit(() => {
       learnFrom(strapi, documentId, locale, built).catch((error: Error) => strapi.log.warn(`read model: learning a row's key order: ${error.message}`));
     });
   }
+  // Editors' search index of the draft (src/search/drafts.ts): these rows are written here, not
+  // through the Document Service, whose writes its middleware indexes.
+  inserts.push(
+    strapi.db
+      .connection(DRAFT_SEARCH_TABLE)
+      .insert({ document_id: documentId, locale, search: searchVector(strapi.db.connection, entry(draftRow.id, null, perRow(0)) as unknown as ArticleView, locale), updated_at: now })
+      .onConflict(['document_id', 'locale'])
+      .merge()
+  );
   await insertAll(strapi, trx, inserts);
 
   // What the lifecycle events of these writes would have noted: the read model row is rebuilt at
