@@ -1,3 +1,4 @@
+import { createServer as createNetServer } from 'node:net';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -84,7 +85,22 @@ export interface Instance extends RunningProcess {
 }
 
 /** `node scripts/cli.js start` on a port, waiting for /_health. */
-export async function startInstance(port: number, env: Record<string, string | undefined>, timeoutMs = 90_000): Promise<Instance> {
+/** Whether nothing listens on 127.0.0.1:port (a machine's own service may hold one a test picked). */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createNetServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Starts an instance on `port`, or, when something else already listens there, on the next free
+ * port 1,000 above it (tests pick ports arithmetically; the instance says which it got).
+ */
+export async function startInstance(requested: number, env: Record<string, string | undefined>, timeoutMs = 90_000): Promise<Instance> {
+  let port = requested;
+  while (!(await portIsFree(port))) port += 1000;
   const proc = run([join(ROOT, 'scripts', 'cli.js'), 'start'], { ...INSTANCE_ENV, PORT: String(port), ...env });
   const baseUrl = `http://127.0.0.1:${port}`;
   await Promise.race([
