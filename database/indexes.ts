@@ -8,6 +8,7 @@ import { READ_MODEL_STATEMENTS } from '../src/read-model/projection';
 import { SEARCH_STATEMENTS } from '../src/search/schema';
 import { SCHEDULE_STATEMENTS } from '../src/scheduling/schedules';
 import { SLUG_HISTORY_STATEMENTS } from '../src/articles/slug-history';
+import { PRESENCE_STATEMENTS } from '../src/presence/store';
 
 export const POST_SYNC_STATEMENTS: readonly string[] = [
   ...READ_MODEL_STATEMENTS,
@@ -15,6 +16,7 @@ export const POST_SYNC_STATEMENTS: readonly string[] = [
   ...SCHEDULE_STATEMENTS,
   ...SLUG_HISTORY_STATEMENTS,
   ...EDGE_OUTBOX_STATEMENTS,
+  ...PRESENCE_STATEMENTS,
   // One record per credit name ("AP"): Strapi's `unique` is checked only by the application.
   `CREATE UNIQUE INDEX IF NOT EXISTS image_credits_name_unique ON image_credits (name)`,
   // A slug names one story per locale; a document's draft and published rows share it.

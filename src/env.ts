@@ -105,6 +105,10 @@ export const EnvSchema = z.object({
   SCHEDULE_RETRY_LIMIT: int(0, 100).default(5),
   SCHEDULE_RETRY_DELAY: int(1, 3600).default(5),
   SCHEDULE_JOB_TIMEOUT: int(5, 3600).default(30),
+  // Editors in the admin: how long an edit lease lives without a heartbeat (the open edit view
+  // beats every few seconds), and how long a tab stays listed as present without one.
+  EDIT_LEASE_TTL: int(2, 3600).default(90),
+  EDIT_PRESENCE_TTL: int(2, 3600).default(45),
   // Media: the largest file the media library and the importer take, the most pixels an image may
   // decode to (more is a decompression bomb), and S3-compatible storage shared by every instance.
   UPLOAD_MAX_BYTES: int(1024, 2 * 1024 * 1024 * 1024).default(30 * 1024 * 1024),

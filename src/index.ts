@@ -20,6 +20,7 @@ import { installScheduling, runningAsServer } from './scheduling';
 import { startSchedulerWorkers, stopScheduler } from './scheduling/queue';
 import { checkReadModelFingerprint } from './read-model/fingerprint';
 import { rebuildMissingRows } from './read-model/sync';
+import { registerPresenceRoutes } from './presence/routes';
 import { registerRevisionRoutes } from './revisions/admin-routes';
 import { draftIndexer } from './search/drafts';
 import { editorSearch } from './search/editor';
@@ -47,6 +48,7 @@ export default {
     strapi.documents.use(editorSearch(strapi)); // the Article list's search box, for admins
     strapi.documents.use(draftIndexer(strapi)); // and its index of drafts
     registerRevisionRoutes(strapi);
+    registerPresenceRoutes(strapi);
     registerSyndicationRoutes(strapi); // first: /news/corrections before the reader's /news/:slug
     registerReaderRoutes(strapi);
     registerReadiness(strapi);

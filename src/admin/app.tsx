@@ -1,6 +1,7 @@
 import * as React from 'react';
 import type { StrapiApp } from '@strapi/strapi/admin';
 import { useFetchClient } from '@strapi/strapi/admin';
+import { EditingNowPanel } from './presence';
 
 const ARTICLE = 'api::article.article';
 
@@ -14,10 +15,10 @@ interface Revision {
   headline: string | null;
 }
 
-interface PanelProps {
+export interface PanelProps {
   model: string;
   documentId?: string;
-  document?: { locale?: string | null } | null;
+  document?: { locale?: string | null; version?: number | null } | null;
 }
 
 const box: React.CSSProperties = { width: '100%', fontSize: 13, lineHeight: 1.4 };
@@ -35,7 +36,7 @@ const button: React.CSSProperties = {
  * The article's revision history in the edit view: every published version (and saves refused
  * as conflicts), a readable diff against the newest, and restore as a new draft.
  */
-function RevisionHistory({ documentId, locale }: { documentId: string; locale: string }) {
+function RevisionHistory({ documentId, locale, version }: { documentId: string; locale: string; version: number }) {
   const { get, post } = useFetchClient();
   const [revisions, setRevisions] = React.useState<Revision[] | null>(null);
   const [diff, setDiff] = React.useState<{ id: number; text: string } | null>(null);
@@ -61,7 +62,14 @@ function RevisionHistory({ documentId, locale }: { documentId: string; locale: s
 
   const restore = async (revision: Revision) => {
     if (!window.confirm('Restore this revision as the draft? Readers keep seeing the published version until you publish.')) return;
-    await post(`/news-admin/articles/${documentId}/revisions/${revision.id}/restore`, {});
+    try {
+      // The version this page shows: a save made since then refuses the restore (409).
+      await post(`/news-admin/articles/${documentId}/revisions/${revision.id}/restore`, { version });
+    } catch (error) {
+      const message = (error as { response?: { data?: { error?: { message?: string } } } }).response?.data?.error?.message;
+      setMessage(message ?? 'The revision was not restored.');
+      return;
+    }
     setMessage('Restored as the draft. Reloading…');
     window.location.reload();
   };
@@ -102,7 +110,7 @@ const RevisionsPanel = (props: PanelProps) => {
   if (props.model !== ARTICLE || !props.documentId) return null;
   return {
     title: 'Revisions',
-    content: <RevisionHistory documentId={props.documentId} locale={props.document?.locale ?? 'en'} />,
+    content: <RevisionHistory documentId={props.documentId} locale={props.document?.locale ?? 'en'} version={props.document?.version ?? 0} />,
   };
 };
 
@@ -116,6 +124,6 @@ export default {
     const contentManager = app.getPlugin('content-manager') as unknown as {
       apis: { addEditViewSidePanel(panels: Array<(props: PanelProps) => unknown>): void };
     };
-    contentManager.apis.addEditViewSidePanel([RevisionsPanel]);
+    contentManager.apis.addEditViewSidePanel([EditingNowPanel, RevisionsPanel]);
   },
 };

@@ -3,6 +3,7 @@ import type { Core, Modules } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import createHttpError from 'http-errors';
 import type { Knex } from 'knex';
+import { assertEditLease } from '../presence/guard';
 import { recordConflict, recordPublished, snapshotFromInput } from '../revisions/store';
 import { clearSchedule, syncSchedules } from '../scheduling/schedules';
 import { validateArticleInput } from './validation';
@@ -30,11 +31,22 @@ interface ArticleParams {
  */
 export function articleDocumentRules(strapi: Strapi): Middleware {
   return async (ctx, next) => {
-    if (ctx.uid !== ARTICLE_UID || !WRITE_ACTIONS.has(ctx.action)) return next();
+    if (ctx.uid !== ARTICLE_UID) return next();
     const params = ctx.params as ArticleParams;
+    if (ctx.action === 'delete' && params.documentId) {
+      const documentId = params.documentId;
+      const locale = params.locale === '*' ? undefined : params.locale;
+      return strapi.db.transaction(async ({ trx }) => {
+        await assertEditLease(strapi, trx, 'delete', documentId, locale);
+        return next();
+      });
+    }
+    if (!WRITE_ACTIONS.has(ctx.action)) return next();
     const locale = await resolveLocale(strapi, params.locale);
 
     const write = async ({ trx }: { trx: Knex.Transaction }) => {
+      // Someone else's live edit lease refuses an admin's write, before anything is written.
+      if (ctx.action !== 'create' && params.documentId) await assertEditLease(strapi, trx, ctx.action, params.documentId, locale, params.data);
       if (ctx.action === 'create' || ctx.action === 'update') {
         await prepareWrite(strapi, params, locale, ctx.action === 'create');
       }

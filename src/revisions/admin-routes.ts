@@ -10,6 +10,7 @@ import { REVISION_UID } from './store';
 interface AdminContext {
   params: Record<string, string>;
   query: Record<string, unknown>;
+  request: { body?: unknown };
   state: { userAbility?: unknown };
   status: number;
   body: unknown;
@@ -29,6 +30,8 @@ interface RevisionRow {
 const LocaleQuery = z.object({ locale: z.string().min(1).max(20).optional() }).strict();
 const DiffQuery = z.object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() }).strict();
 const Id = z.coerce.number().int().positive();
+/** A restore says which version of the draft it replaces, as a save does: a save in between is a 409. */
+const RestoreBody = z.object({ version: z.number().int().nonnegative() }).strict();
 
 /**
  * Admin-only endpoints for an article's revisions (admin JWT, and the content-manager permission
@@ -113,11 +116,13 @@ export function registerRevisionRoutes(strapi: Core.Strapi): void {
         const id = Id.safeParse(ctx.params.id);
         const row = id.success ? await find(id.data) : null;
         if (!row || row.articleDocumentId !== ctx.params.documentId) return notFound(ctx);
+        const body = RestoreBody.safeParse(ctx.request.body ?? {});
+        if (!body.success) return badRequest(ctx, 'version (the draft version being replaced, a whole number) is required');
         const snapshot = SnapshotSchema.parse(row.snapshot);
         const restored = await strapi.documents(ARTICLE_UID).update({
           documentId: row.articleDocumentId,
           locale: row.locale,
-          data: dataOf(snapshot),
+          data: { ...dataOf(snapshot), version: body.data.version },
         } as never);
         if (!restored) return notFound(ctx);
         ctx.body = { data: { documentId: row.articleDocumentId, locale: row.locale, restoredFrom: row.id, status: 'draft' } };

@@ -8,6 +8,9 @@ const FigureSnapshot = z.object({
   alt: z.string().nullable(),
   credit: CreditSnapshot,
   imageId: z.number().nullable(),
+  // Kept since restores carry them: older revisions have none.
+  photographer: z.string().nullable().default(null),
+  copyright: z.string().nullable().default(null),
 });
 const CorrectionSnapshot = z.object({ kind: z.string(), text: z.string(), date: z.string().nullable() });
 export const SnapshotSchema = z.object({
@@ -34,6 +37,8 @@ interface FigureIn {
   alt?: string | null;
   credit?: { documentId: string; name: string } | null;
   image?: { id: number } | null;
+  photographer?: string | null;
+  copyright?: string | null;
 }
 export interface ArticleIn {
   headline: string;
@@ -51,6 +56,8 @@ const figure = (f: FigureIn): FigureSnap => ({
   alt: f.alt ?? null,
   credit: f.credit ? { documentId: f.credit.documentId, name: f.credit.name } : null,
   imageId: f.image?.id ?? null,
+  photographer: f.photographer ?? null,
+  copyright: f.copyright ?? null,
 });
 
 export function snapshotOf(article: ArticleIn): Snapshot {
@@ -77,6 +84,8 @@ export function dataOf(snapshot: Snapshot): Record<string, unknown> {
     alt: f.alt,
     credit: f.credit ? f.credit.documentId : null,
     image: f.imageId,
+    photographer: f.photographer,
+    copyright: f.copyright,
   });
   return {
     headline: snapshot.headline,

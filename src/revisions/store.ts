@@ -90,6 +90,8 @@ export async function snapshotFromInput(
       alt: typeof f.alt === 'string' ? f.alt : null,
       credit: await creditOf(f.credit),
       image: null,
+      photographer: typeof f.photographer === 'string' ? f.photographer : null,
+      copyright: typeof f.copyright === 'string' ? f.copyright : null,
     };
   };
   const body: NonNullable<ArticleIn['body']> = [];

@@ -184,7 +184,7 @@ describe('revision history', () => {
     expect(diff.data.text).toContain('+ Headline: Second published headline');
     expect(diff.data.text).toContain('+ Lead photo: Edited caption (Credit: AP)');
 
-    const restore = await admin(`/news-admin/articles/${documentId}/revisions/${oldest.id}/restore`, { method: 'POST' });
+    const restore = await admin(`/news-admin/articles/${documentId}/revisions/${oldest.id}/restore`, { method: 'POST', body: { version: (await editView()).version } });
     expect(restore.status).toBe(200);
     expect((await editView()).headline).toBe('Original wire headline');
     expect((await publicArticle()).headline).toBe('Second published headline');

@@ -1,0 +1,236 @@
+import * as React from 'react';
+import { createPortal } from 'react-dom';
+import { useFetchClient } from '@strapi/strapi/admin';
+
+const ARTICLE = 'api::article.article';
+/** How often the open edit view beats: presence, the lease's refresh, and news of both. */
+const BEAT_MS = 3000;
+
+interface Holder {
+  userId: number;
+  name: string;
+  since: string;
+  expiresAt: string;
+  mine: boolean;
+}
+interface State {
+  others: Array<{ userId: number; name: string; since: string }>;
+  lease: Holder | null;
+  takenOver: { by: string; at: string } | null;
+  leaveToken?: string;
+}
+interface FetchFailure {
+  response?: { status?: number; data?: { error?: { status?: number; message?: string; details?: { lease?: Omit<Holder, 'mine'> } } } };
+}
+
+/** This tab, for as long as the page lives (a reload is a new tab to the others). */
+const TAB = (() => {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+})();
+
+const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const backend = () => ((window as unknown as { strapi?: { backendURL?: string } }).strapi?.backendURL ?? '').replace(/\/$/, '');
+const editForm = () => document.querySelector<HTMLFormElement>('main form');
+
+const bar: React.CSSProperties = {
+  position: 'fixed',
+  left: '50%',
+  bottom: 16,
+  transform: 'translateX(-50%)',
+  zIndex: 1000,
+  maxWidth: 720,
+  padding: '10px 16px',
+  borderRadius: 6,
+  boxShadow: '0 2px 12px rgba(33,33,52,.25)',
+  fontSize: 14,
+  lineHeight: 1.45,
+};
+const button: React.CSSProperties = {
+  border: '1px solid #4945ff',
+  background: '#4945ff',
+  color: '#fff',
+  borderRadius: 4,
+  padding: '4px 10px',
+  marginRight: 8,
+  cursor: 'pointer',
+  fontSize: 13,
+};
+const quiet: React.CSSProperties = { ...button, background: '#fff', color: '#4945ff' };
+
+/**
+ * Who else has this article open, and the edit lease: the first to type holds it, everyone else
+ * reads the form read-only and may take over (if they may edit this article). Beats every 3 s;
+ * a closed tab says goodbye with a beacon, a crashed one expires on the server.
+ */
+function EditingNow({ documentId, locale }: { documentId: string; locale: string }) {
+  const { post } = useFetchClient();
+  const [state, setState] = React.useState<State | null>(null);
+  const [notice, setNotice] = React.useState<string | null>(null);
+  const [keepReading, setKeepReading] = React.useState(false);
+  const leaveToken = React.useRef<string | null>(null);
+  const claiming = React.useRef(false);
+  const stateRef = React.useRef<State | null>(null);
+  stateRef.current = state;
+
+  const beat = React.useCallback(async () => {
+    try {
+      const { data } = await post<{ data: State }>(`/news-admin/articles/${documentId}/presence`, { locale, session: TAB });
+      leaveToken.current = data.data.leaveToken ?? leaveToken.current;
+      setState(data.data);
+    } catch {
+      // The next beat tries again; the server expires what it stops hearing.
+    }
+  }, [post, documentId, locale]);
+
+  const claim = React.useCallback(
+    async (takeover: boolean) => {
+      if (claiming.current) return;
+      claiming.current = true;
+      try {
+        const { data } = await post<{ data: State }>(`/news-admin/articles/${documentId}/lease`, { locale, session: TAB, takeover });
+        setState((previous) => ({ ...data.data, leaveToken: previous?.leaveToken }));
+        setNotice(null);
+        setKeepReading(false);
+      } catch (error) {
+        const failure = (error as FetchFailure).response?.data?.error;
+        if (failure?.status === 409 && failure.details?.lease) {
+          const holder = failure.details.lease;
+          setState((previous) => (previous ? { ...previous, lease: { ...holder, mine: false } } : previous));
+        } else if (failure?.status === 403) {
+          setNotice(failure.message ?? 'You may not take over this article.');
+        }
+      } finally {
+        claiming.current = false;
+      }
+    },
+    [post, documentId, locale]
+  );
+
+  // Heartbeat, and goodbye on leaving the view or closing the tab.
+  React.useEffect(() => {
+    void beat();
+    const timer = window.setInterval(() => void beat(), BEAT_MS);
+    const goodbye = () => {
+      if (!leaveToken.current) return;
+      navigator.sendBeacon(`${backend()}/news-admin/presence/leave?session=${TAB}&token=${leaveToken.current}`);
+    };
+    window.addEventListener('pagehide', goodbye);
+    return () => {
+      window.clearInterval(timer);
+      window.removeEventListener('pagehide', goodbye);
+      goodbye();
+    };
+  }, [beat]);
+
+  // The first keystroke (or any change) in the form claims the lease.
+  React.useEffect(() => {
+    const onChange = (event: Event) => {
+      const form = editForm();
+      if (!form || !(event.target instanceof Node) || !form.contains(event.target)) return;
+      const current = stateRef.current;
+      if (current?.lease?.mine) return;
+      void claim(false);
+    };
+    document.addEventListener('input', onChange, true);
+    document.addEventListener('change', onChange, true);
+    return () => {
+      document.removeEventListener('input', onChange, true);
+      document.removeEventListener('change', onChange, true);
+    };
+  }, [claim]);
+
+  const holder = state?.lease && !state.lease.mine ? state.lease : null;
+  const takenOver = state?.takenOver ?? null;
+  // Read-only while someone else holds the lease. A tab whose lease was taken over stays
+  // editable so its unsaved text can be copied; the server refuses its save.
+  const readOnly = Boolean(holder && !takenOver);
+
+  React.useEffect(() => {
+    const form = editForm();
+    if (!form) return;
+    if (readOnly) {
+      form.setAttribute('inert', '');
+      form.setAttribute('aria-readonly', 'true');
+      form.style.opacity = '0.65';
+    } else {
+      form.removeAttribute('inert');
+      form.removeAttribute('aria-readonly');
+      form.style.opacity = '';
+    }
+  }, [readOnly, state]);
+  React.useEffect(
+    () => () => {
+      const form = editForm();
+      form?.removeAttribute('inert');
+      form?.removeAttribute('aria-readonly');
+      if (form) form.style.opacity = '';
+    },
+    []
+  );
+
+  const others = state?.others ?? [];
+  const names = (testId: string) => others.map((other) => (
+    <div key={other.userId} data-testid={testId}>
+      <strong>{other.name}</strong> is editing since {time(other.since)}
+      {holder?.userId === other.userId ? ' (holds the article)' : ''}
+    </div>
+  ));
+
+  const banner =
+    others.length > 0 || holder || takenOver || notice ? (
+      <div
+        role="status"
+        aria-live="polite"
+        data-testid="presence-banner"
+        style={{ ...bar, background: takenOver ? '#fcecea' : '#eaf5ff', border: `1px solid ${takenOver ? '#d02b20' : '#7b79ff'}`, color: '#32324d' }}
+      >
+        {takenOver ? (
+          <div data-testid="presence-taken-over" style={{ marginBottom: 6 }}>
+            <strong>{takenOver.by}</strong> took over this article at {time(takenOver.at)}. Your unsaved changes are still on this page:
+            copy them now. Saving them is refused and they are kept in the revisions.
+          </div>
+        ) : null}
+        {names('presence-person')}
+        {holder && !takenOver ? (
+          <div data-testid="presence-read-only" style={{ marginTop: 6 }}>
+            {keepReading ? (
+              <span>Read-only while {holder.name} edits. </span>
+            ) : (
+              <span>
+                The form is read-only: <strong>{holder.name}</strong> is typing in it since {time(holder.since)}.{' '}
+              </span>
+            )}
+            <button type="button" style={button} onClick={() => void claim(true)}>
+              Take over
+            </button>
+            {keepReading ? null : (
+              <button type="button" style={quiet} onClick={() => setKeepReading(true)}>
+                Keep reading
+              </button>
+            )}
+          </div>
+        ) : null}
+        {notice ? <div style={{ marginTop: 6, color: '#b72b1a' }}>{notice}</div> : null}
+      </div>
+    ) : null;
+
+  return (
+    <div style={{ width: '100%', fontSize: 13, lineHeight: 1.4 }} data-testid="presence-panel">
+      {others.length === 0 ? <p style={{ margin: 0 }}>Only you have this article open.</p> : names('presence-panel-person')}
+      {state?.lease?.mine ? <p style={{ margin: '4px 0 0' }}>You hold the article: others see it read-only.</p> : null}
+      {banner ? createPortal(banner, document.body) : null}
+    </div>
+  );
+}
+
+export const EditingNowPanel = (props: { model: string; documentId?: string; document?: { locale?: string | null } | null }) => {
+  if (props.model !== ARTICLE || !props.documentId) return null;
+  const locale = props.document?.locale ?? 'en';
+  return {
+    title: 'Editing now',
+    // Keyed by place: another article or locale is another presence.
+    content: <EditingNow key={`${props.documentId}:${locale}`} documentId={props.documentId} locale={locale} />,
+  };
+};

@@ -1,0 +1,56 @@
+import type { Core } from '@strapi/strapi';
+import createHttpError from 'http-errors';
+import type { Knex } from 'knex';
+import { recordConflict, snapshotFromInput } from '../revisions/store';
+import { leaseHeldByOther } from './store';
+
+interface AdminRequestState {
+  user?: { id?: number };
+  auth?: { strategy?: { name?: string } };
+}
+
+const VERB: Record<string, string> = {
+  update: 'Not saved',
+  publish: 'Not published',
+  unpublish: 'Not unpublished',
+  discardDraft: 'Draft not discarded',
+  delete: 'Not deleted',
+};
+
+/**
+ * The edit lease, enforced on every admin write of an article (save, publish, unpublish, discard,
+ * delete, a revision's restore): while someone else's lease is live, the write is refused with
+ * 409 naming them. A refused save keeps its text in the revisions, as a version conflict does.
+ * Writes that are not an admin's (the importer, the scheduler, API tokens) are not leased.
+ */
+export async function assertEditLease(
+  strapi: Core.Strapi,
+  trx: Knex.Transaction,
+  action: string,
+  documentId: string,
+  locale: string | undefined,
+  data?: Record<string, unknown>
+): Promise<void> {
+  const state = strapi.requestContext.get()?.state as AdminRequestState | undefined;
+  const userId = state?.user?.id;
+  if (state?.auth?.strategy?.name !== 'admin' || typeof userId !== 'number') return;
+  const holder = await leaseHeldByOther(trx, documentId, locale, userId);
+  if (!holder) return;
+  let kept = '';
+  if (action === 'update' && data && locale) {
+    const current = (await trx('articles').select('headline', 'slug').where({ document_id: documentId, locale }).whereNull('published_at').first()) as
+      | { headline: string; slug: string | null }
+      | undefined;
+    const snapshot = await snapshotFromInput(strapi, data, { headline: current?.headline ?? '', slug: current?.slug ?? null });
+    await recordConflict(strapi, documentId, locale, typeof data.version === 'number' ? data.version : null, snapshot);
+    kept = ' Your text is kept in the article’s revisions: copy your changes from there once you hold the article again.';
+  }
+  const error = createHttpError(
+    409,
+    `${VERB[action] ?? 'Refused'}: ${holder.name} is editing this article (since ${holder.since}) and holds its edit lease.` +
+      ` Take over in the edit view, or wait until they close it.${kept}`
+  );
+  // The admin shows `message`; clients that want the holder read `details`.
+  (error as unknown as { details: unknown }).details = { lease: holder };
+  throw error;
+}

@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+
+/**
+ * Who has an article open (presence) and who may write it (the edit lease), per document and
+ * locale. Both live in PostgreSQL, which every instance shares, and every time is the database's
+ * own `now()`, so instances with drifting clocks agree. Nothing is cleared at boot: a row ends by
+ * its expiry, or when its tab says goodbye.
+ */
+export const PRESENCE_TABLE = 'article_edit_presence';
+export const LEASE_TABLE = 'article_edit_leases';
+
+export const PRESENCE_STATEMENTS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS ${PRESENCE_TABLE} (
+     document_id varchar(255) NOT NULL,
+     locale varchar(32) NOT NULL,
+     session_id varchar(64) NOT NULL,
+     user_id integer NOT NULL,
+     user_name varchar(255) NOT NULL,
+     leave_token varchar(64) NOT NULL,
+     opened_at timestamptz NOT NULL DEFAULT now(),
+     seen_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (document_id, locale, session_id)
+   )`,
+  `CREATE INDEX IF NOT EXISTS ${PRESENCE_TABLE}_seen_idx ON ${PRESENCE_TABLE} (seen_at)`,
+  `CREATE TABLE IF NOT EXISTS ${LEASE_TABLE} (
+     document_id varchar(255) NOT NULL,
+     locale varchar(32) NOT NULL,
+     user_id integer NOT NULL,
+     user_name varchar(255) NOT NULL,
+     session_id varchar(64) NOT NULL,
+     since timestamptz NOT NULL DEFAULT now(),
+     expires_at timestamptz NOT NULL,
+     taken_from_user_id integer,
+     taken_from_name varchar(255),
+     taken_from_session varchar(64),
+     taken_at timestamptz,
+     PRIMARY KEY (document_id, locale)
+   )`,
+];
+
+export interface Editor {
+  id: number;
+  name: string;
+}
+
+export interface Ttl {
+  /** Seconds a lease lives without a heartbeat. */
+  lease: number;
+  /** Seconds a tab stays present without a heartbeat. */
+  presence: number;
+}
+
+export interface Place {
+  documentId: string;
+  locale: string;
+}
+
+export interface LeaseHolder {
+  userId: number;
+  name: string;
+  since: string;
+  expiresAt: string;
+}
+
+export interface PresenceState {
+  /** Everyone else with this article open in this locale, earliest first. */
+  others: Array<{ userId: number; name: string; since: string }>;
+  /** The live lease, if anyone holds one. */
+  lease: (LeaseHolder & { mine: boolean }) | null;
+  /** Set when this tab held the lease and someone took it over. */
+  takenOver: { by: string; at: string } | null;
+}
+
+interface LeaseRow {
+  user_id: number;
+  user_name: string;
+  session_id: string;
+  since: Date;
+  expires_at: Date;
+  live: boolean;
+  taken_from_session: string | null;
+  taken_at: Date | null;
+}
+
+/** The name as the admin shows it: username, else first and last name, else e-mail. */
+export function displayName(user: { username?: string | null; firstname?: string | null; lastname?: string | null; email?: string | null }): string {
+  if (user.username) return user.username;
+  const full = [user.firstname, user.lastname].filter(Boolean).join(' ');
+  return full || user.email || 'Someone';
+}
+
+const iso = (value: Date | string) => new Date(value).toISOString();
+
+async function leaseRow(db: Knex | Knex.Transaction, place: Place, lock?: 'update' | 'share'): Promise<LeaseRow | undefined> {
+  const query = db(LEASE_TABLE)
+    .select('user_id', 'user_name', 'session_id', 'since', 'expires_at', 'taken_from_session', 'taken_at', db.raw('expires_at > now() AS live'))
+    .where({ document_id: place.documentId, locale: place.locale });
+  if (lock === 'update') query.forUpdate();
+  if (lock === 'share') query.forShare();
+  return (await query.first()) as LeaseRow | undefined;
+}
+
+/** What a tab sees: the others present, the lease, and whether its own lease was taken over. */
+export async function presenceState(db: Knex, place: Place, me: Editor, session: string, ttl: Ttl): Promise<PresenceState> {
+  const [rows, lease] = await Promise.all([
+    db(PRESENCE_TABLE)
+      .select('user_id')
+      .max('user_name as user_name')
+      .min('opened_at as since')
+      .where({ document_id: place.documentId, locale: place.locale })
+      .andWhere('user_id', '<>', me.id)
+      .andWhere('seen_at', '>', db.raw(`now() - make_interval(secs => ?)`, [ttl.presence]))
+      .groupBy('user_id')
+      .orderBy('since', 'asc') as unknown as Promise<Array<{ user_id: number; user_name: string; since: Date }>>,
+    leaseRow(db, place),
+  ]);
+  const live = lease?.live ? lease : undefined;
+  const lost = lease && lease.taken_from_session === session && lease.session_id !== session;
+  return {
+    others: rows.map((row) => ({ userId: row.user_id, name: row.user_name, since: iso(row.since) })),
+    lease: live
+      ? { userId: live.user_id, name: live.user_name, since: iso(live.since), expiresAt: iso(live.expires_at), mine: live.session_id === session }
+      : null,
+    takenOver: lost && lease.taken_at ? { by: lease.user_name, at: iso(lease.taken_at) } : null,
+  };
+}
+
+/**
+ * A tab's heartbeat: it is present (since it first said so), and the lease it holds lives on.
+ * Returns the token that lets the tab say goodbye without its credentials (a beacon on close).
+ */
+export async function heartbeat(db: Knex, place: Place, me: Editor, session: string, ttl: Ttl): Promise<string> {
+  const token = randomBytes(16).toString('hex');
+  const [row] = (await db.raw(
+    `INSERT INTO ${PRESENCE_TABLE} (document_id, locale, session_id, user_id, user_name, leave_token, opened_at, seen_at)
+     VALUES (?, ?, ?, ?, ?, ?, now(), now())
+     ON CONFLICT (document_id, locale, session_id) DO UPDATE
+       SET seen_at = now(), user_name = EXCLUDED.user_name,
+           -- a tab that was gone (expired) and comes back is there since now
+           opened_at = CASE WHEN ${PRESENCE_TABLE}.seen_at > now() - make_interval(secs => ?) THEN ${PRESENCE_TABLE}.opened_at ELSE now() END
+     WHERE ${PRESENCE_TABLE}.user_id = EXCLUDED.user_id
+     RETURNING leave_token`,
+    [place.documentId, place.locale, session, me.id, me.name, token, ttl.presence]
+  )).rows as Array<{ leave_token: string }>;
+  await db(LEASE_TABLE)
+    .where({ document_id: place.documentId, locale: place.locale, session_id: session, user_id: me.id })
+    .andWhere('expires_at', '>', db.raw('now()'))
+    .update({ expires_at: db.raw(`now() + make_interval(secs => ?)`, [ttl.lease]) });
+  // Rows long gone are swept by whoever is here (a few at a time, never at boot).
+  await db.raw(
+    `DELETE FROM ${PRESENCE_TABLE} WHERE ctid IN (SELECT ctid FROM ${PRESENCE_TABLE} WHERE seen_at < now() - interval '1 hour' LIMIT 100)`
+  );
+  return row?.leave_token ?? token;
+}
+
+export type ClaimResult = { ok: true } | { ok: false; holder: LeaseHolder };
+
+/**
+ * Takes the lease for this tab: free, expired, or already this user's (another tab of theirs
+ * hands it over). Held live by someone else: refused with the holder, unless `takeover`, which
+ * the caller has checked the user may do; the previous holder's tab learns it on its next beat.
+ */
+export async function claimLease(db: Knex, place: Place, me: Editor, session: string, ttl: Ttl, takeover: boolean): Promise<ClaimResult> {
+  return db.transaction(async (trx) => {
+    // Serializes claims of one place: the row lock, or for a first claim the insert's key.
+    const current = await leaseRow(trx, place, 'update');
+    const expires = trx.raw(`now() + make_interval(secs => ?)`, [ttl.lease]);
+    if (!current) {
+      const inserted = await trx(LEASE_TABLE)
+        .insert({ document_id: place.documentId, locale: place.locale, user_id: me.id, user_name: me.name, session_id: session, since: trx.raw('now()'), expires_at: expires })
+        .onConflict(['document_id', 'locale'])
+        .ignore()
+        .returning('user_id');
+      if (inserted.length > 0) return { ok: true } as const;
+      return claimAgain(trx, place, me, session, ttl, takeover);
+    }
+    return settle(trx, place, current, me, session, ttl, takeover);
+  });
+}
+
+async function claimAgain(trx: Knex.Transaction, place: Place, me: Editor, session: string, ttl: Ttl, takeover: boolean): Promise<ClaimResult> {
+  const current = await leaseRow(trx, place, 'update');
+  if (!current) throw new Error('edit lease vanished while it was claimed');
+  return settle(trx, place, current, me, session, ttl, takeover);
+}
+
+async function settle(trx: Knex.Transaction, place: Place, current: LeaseRow, me: Editor, session: string, ttl: Ttl, takeover: boolean): Promise<ClaimResult> {
+  const expires = trx.raw(`now() + make_interval(secs => ?)`, [ttl.lease]);
+  const where = { document_id: place.documentId, locale: place.locale };
+  if (current.live && current.session_id === session) {
+    await trx(LEASE_TABLE).where(where).update({ expires_at: expires });
+    return { ok: true };
+  }
+  if (current.live && current.user_id !== me.id && !takeover) {
+    return { ok: false, holder: { userId: current.user_id, name: current.user_name, since: iso(current.since), expiresAt: iso(current.expires_at) } };
+  }
+  const takenFrom = current.live && current.user_id !== me.id;
+  await trx(LEASE_TABLE)
+    .where(where)
+    .update({
+      user_id: me.id,
+      user_name: me.name,
+      session_id: session,
+      since: trx.raw('now()'),
+      expires_at: expires,
+      // Another tab of the same user, or an expired lease, is not a takeover.
+      taken_from_user_id: takenFrom ? current.user_id : null,
+      taken_from_name: takenFrom ? current.user_name : null,
+      taken_from_session: takenFrom || (current.live && current.user_id === me.id) ? current.session_id : null,
+      taken_at: takenFrom || current.live ? trx.raw('now()') : null,
+    });
+  return { ok: true };
+}
+
+/** A tab leaves: it is no longer present, and the lease it held is free. */
+export async function leave(db: Knex, place: Place | null, session: string, token: string): Promise<boolean> {
+  const gone = (await db(PRESENCE_TABLE)
+    .where({ session_id: session, leave_token: token, ...(place ? { document_id: place.documentId, locale: place.locale } : {}) })
+    .delete()
+    .returning(['document_id', 'locale'])) as Array<{ document_id: string; locale: string }>;
+  for (const row of gone) {
+    await db(LEASE_TABLE).where({ document_id: row.document_id, locale: row.locale, session_id: session }).delete();
+  }
+  return gone.length > 0;
+}
+
+/**
+ * The live lease on this document (a locale, or any of its locales) held by someone other than
+ * `userId`, read in the write's transaction and share-locked: a takeover waits for the write.
+ */
+export async function leaseHeldByOther(trx: Knex.Transaction, documentId: string, locale: string | undefined, userId: number): Promise<LeaseHolder | null> {
+  const rows = (await trx(LEASE_TABLE)
+    .select('user_id', 'user_name', 'since', 'expires_at')
+    .where({ document_id: documentId, ...(locale ? { locale } : {}) })
+    .andWhere('expires_at', '>', trx.raw('now()'))
+    .andWhere('user_id', '<>', userId)
+    .forShare()) as Array<{ user_id: number; user_name: string; since: Date; expires_at: Date }>;
+  const row = rows[0];
+  return row ? { userId: row.user_id, name: row.user_name, since: iso(row.since), expiresAt: iso(row.expires_at) } : null;
+}
