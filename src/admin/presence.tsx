@@ -14,6 +14,7 @@ interface Holder {
   mine: boolean;
 }
 interface State {
+  me: number;
   others: Array<{ userId: number; name: string; since: string }>;
   lease: Holder | null;
   takenOver: { by: string; at: string } | null;
@@ -111,14 +112,30 @@ function EditingNow({ documentId, locale }: { documentId: string; locale: string
   // Heartbeat, and goodbye on leaving the view or closing the tab.
   React.useEffect(() => {
     void beat();
-    const timer = window.setInterval(() => void beat(), BEAT_MS);
+    // The beat comes from a worker's clock when it can: a hidden tab's own timers slow down to one
+    // a minute, which would drop an editor with a background tab from everyone's list.
+    let worker: Worker | null = null;
+    let timer: number | undefined;
+    try {
+      worker = new Worker(`${backend()}/news-admin/presence/clock.js`);
+      worker.onmessage = () => void beat();
+      worker.onerror = () => {
+        worker?.terminate();
+        worker = null;
+        timer ??= window.setInterval(() => void beat(), BEAT_MS);
+      };
+      worker.postMessage(BEAT_MS);
+    } catch {
+      timer = window.setInterval(() => void beat(), BEAT_MS);
+    }
     const goodbye = () => {
       if (!leaveToken.current) return;
       navigator.sendBeacon(`${backend()}/news-admin/presence/leave?session=${TAB}&token=${leaveToken.current}`);
     };
     window.addEventListener('pagehide', goodbye);
     return () => {
-      window.clearInterval(timer);
+      worker?.terminate();
+      if (timer !== undefined) window.clearInterval(timer);
       window.removeEventListener('pagehide', goodbye);
       goodbye();
     };
@@ -130,7 +147,7 @@ function EditingNow({ documentId, locale }: { documentId: string; locale: string
       const form = editForm();
       if (!form || !(event.target instanceof Node) || !form.contains(event.target)) return;
       const current = stateRef.current;
-      if (current?.lease?.mine) return;
+      if (current?.lease && (current.lease.mine || current.lease.userId !== current.me)) return;
       void claim(false);
     };
     document.addEventListener('input', onChange, true);
@@ -141,10 +158,17 @@ function EditingNow({ documentId, locale }: { documentId: string; locale: string
     };
   }, [claim]);
 
-  const holder = state?.lease && !state.lease.mine ? state.lease : null;
-  const takenOver = state?.takenOver ?? null;
-  // Read-only while someone else holds the lease. A tab whose lease was taken over stays
-  // editable so its unsaved text can be copied; the server refuses its save.
+  // Another tab of this same person holding it does not lock this one (its saves are still
+  // checked against the version this page edits).
+  const holder = state?.lease && state.lease.userId !== state.me ? state.lease : null;
+  // A tab that held the lease and lost it (taken over, or lapsed while the page was offline)
+  // stays editable so its unsaved text can be copied; the server refuses its save.
+  const heldBefore = React.useRef(false);
+  if (state?.lease?.mine) heldBefore.current = true;
+  if (state && !state.lease) heldBefore.current = false;
+  const takenOver =
+    state?.takenOver ?? (holder && heldBefore.current ? { by: holder.name, at: holder.since } : null);
+  // Read-only while someone else holds the lease.
   const readOnly = Boolean(holder && !takenOver);
 
   React.useEffect(() => {

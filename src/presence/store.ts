@@ -64,6 +64,8 @@ export interface LeaseHolder {
 }
 
 export interface PresenceState {
+  /** The asking user's id: a lease of theirs in another tab does not make this one read-only. */
+  me: number;
   /** Everyone else with this article open in this locale, earliest first. */
   others: Array<{ userId: number; name: string; since: string }>;
   /** The live lease, if anyone holds one. */
@@ -118,6 +120,7 @@ export async function presenceState(db: Knex, place: Place, me: Editor, session:
   const live = lease?.live ? lease : undefined;
   const lost = lease && lease.taken_from_session === session && lease.session_id !== session;
   return {
+    me: me.id,
     others: rows.map((row) => ({ userId: row.user_id, name: row.user_name, since: iso(row.since) })),
     lease: live
       ? { userId: live.user_id, name: live.user_name, since: iso(live.since), expiresAt: iso(live.expires_at), mine: live.session_id === session }
@@ -204,11 +207,11 @@ async function settle(trx: Knex.Transaction, place: Place, current: LeaseRow, me
       session_id: session,
       since: trx.raw('now()'),
       expires_at: expires,
-      // Another tab of the same user, or an expired lease, is not a takeover.
+      // Another tab of the same user, or an expired lease, is not a takeover: nobody is told.
       taken_from_user_id: takenFrom ? current.user_id : null,
       taken_from_name: takenFrom ? current.user_name : null,
-      taken_from_session: takenFrom || (current.live && current.user_id === me.id) ? current.session_id : null,
-      taken_at: takenFrom || current.live ? trx.raw('now()') : null,
+      taken_from_session: takenFrom ? current.session_id : null,
+      taken_at: takenFrom ? trx.raw('now()') : null,
     });
   return { ok: true };
 }

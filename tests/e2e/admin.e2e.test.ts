@@ -609,6 +609,77 @@ describe('admin: editor revises the imported story in the Content Manager', () =
     // The row names who changed it last: the editor this browser is logged in as.
     await expect(row.innerText()).resolves.toMatch(/Published/i);
   });
+
+  test('presence: the editor and the super-admin on one article each see the other named; the first to type holds it, the other reads it read-only, takes over; a closed tab goes away', async () => {
+    const ru = (await (await fetch(`${base}/api/articles?locale=ru`)).json()) as { data: Array<{ documentId: string }> };
+    const url = `${base}/admin/content-manager/collection-types/api::article.article/${ru.data[0].documentId}?plugins[i18n][locale]=ru`;
+    const HEADLINE = 'Новый мост открыт в городе';
+
+    // The second person: the super-admin, in a browser context of their own (one login).
+    const adminContext = await browser!.newContext({ viewport: VIEWPORT });
+    const adminPageB = await adminContext.newPage();
+    adminPageB.setDefaultTimeout(20_000);
+    adminPageB.on('response', (r) => {
+      if (r.status() >= 400) browserLog?.write(`[super-admin] HTTP ${r.status()} ${r.request().method()} ${r.url()}\n`);
+    });
+    await adminPageB.goto(`${base}/admin`);
+    await adminPageB.locator('input[name="email"]').fill(ADMIN.email);
+    await adminPageB.locator('input[name="password"]').fill(ADMIN.password);
+    await adminPageB.getByRole('button', { name: 'Login' }).click();
+    await adminPageB.waitForURL((u) => !u.pathname.startsWith('/admin/auth'));
+    await closeGuidedTour(adminPageB);
+
+    // The editor, in a page of their own (logged in by the first test).
+    page = await adminPage();
+    await page.goto(url);
+    await skipTourPopover(page);
+    await expectValue(page.locator('textarea[name="headline"]'), HEADLINE);
+    const clock = adminPageB.waitForRequest((r) => r.url().endsWith('/news-admin/presence/clock.js'));
+    await adminPageB.goto(url);
+    await clock; // the beat comes from a worker's clock (not slowed in a background tab)
+    await skipTourPopover(adminPageB);
+    await expectValue(adminPageB.locator('textarea[name="headline"]'), HEADLINE);
+
+    // Each names the other, with the time, within 15 s.
+    const started = Date.now();
+    await page.getByTestId('presence-person').filter({ hasText: /Admin Newsroom is editing since \d{1,2}:\d{2}/ }).waitFor({ timeout: 15_000 });
+    await adminPageB.getByTestId('presence-person').filter({ hasText: /Editor Newsroom is editing since \d{1,2}:\d{2}/ }).waitFor({ timeout: 15_000 });
+    timings.presenceSeen = Date.now() - started;
+
+    // The editor types first: they hold it; the super-admin's form turns read-only.
+    const typed = `${HEADLINE} (правка ${RUN_TAG})`;
+    await editField(page.locator('textarea[name="headline"]'), typed, page.getByRole('button', { name: 'Save', exact: true }));
+    const readOnly = adminPageB.getByTestId('presence-read-only');
+    await readOnly.filter({ hasText: 'Editor Newsroom' }).waitFor({ timeout: 5_000 });
+    await adminPageB.locator('main form[inert]').waitFor({ state: 'attached', timeout: 5_000 });
+    await expect(adminPageB.locator('textarea[name="headline"]').fill('typed into a read-only form', { timeout: 1_000 })).rejects.toThrow();
+    await adminPageB.getByTestId('presence-banner').screenshot({ path: join(ARTIFACTS, '12-presence-banner.png') });
+    await screenshot(adminPageB, '13-presence-read-only');
+    // "Keep reading" keeps it read-only and Take over at hand.
+    await readOnly.getByRole('button', { name: 'Keep reading' }).click();
+    await expect(adminPageB.locator('main form').getAttribute('inert')).resolves.toBe('');
+
+    // Take over: the super-admin may write; the editor is told at once, keeps their text, and their save is refused.
+    const takeover = Date.now();
+    await readOnly.getByRole('button', { name: 'Take over' }).click();
+    await adminPageB.locator('main form:not([inert])').waitFor({ state: 'attached', timeout: 5_000 });
+    await page.getByTestId('presence-taken-over').filter({ hasText: 'Admin Newsroom took over' }).waitFor({ timeout: 5_000 });
+    timings.takeoverSeen = Date.now() - takeover;
+    await screenshot(page, '14-presence-taken-over');
+    await expect(page.locator('textarea[name="headline"]').inputValue()).resolves.toBe(typed);
+    await screenshot(page, '14-presence-taken-over');
+    const refused = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes('/api::article.article/'));
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    expect((await refused).status()).toBe(409);
+    await toast(page, 'Admin Newsroom is editing this article').waitFor();
+
+    // The super-admin closes the tab: the editor's banner drops them within 15 s.
+    const closed = Date.now();
+    await adminPageB.close({ runBeforeUnload: true });
+    await page.getByTestId('presence-person').filter({ hasText: 'Admin Newsroom' }).waitFor({ state: 'detached', timeout: 15_000 });
+    timings.closedTabGone = Date.now() - closed;
+    await adminContext.close();
+  });
 });
 
 /**
