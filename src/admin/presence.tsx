@@ -15,6 +15,10 @@ interface Holder {
 }
 interface State {
   me: number;
+  /** Whether this user may edit, and so take over, this article (from the beat). */
+  mayEdit?: boolean;
+  /** The draft's version now (from the beat). */
+  version?: number;
   others: Array<{ userId: number; name: string; since: string }>;
   lease: Holder | null;
   takenOver: { by: string; at: string } | null;
@@ -65,40 +69,65 @@ const quiet: React.CSSProperties = { ...button, background: '#fff', color: '#494
  * reads the form read-only and may take over (if they may edit this article). Beats every 3 s;
  * a closed tab says goodbye with a beacon, a crashed one expires on the server.
  */
-function EditingNow({ documentId, locale }: { documentId: string; locale: string }) {
+function EditingNow({ documentId, locale, formVersion }: { documentId: string; locale: string; formVersion: number | null }) {
   const { post } = useFetchClient();
   const [state, setState] = React.useState<State | null>(null);
   const [notice, setNotice] = React.useState<string | null>(null);
   const [keepReading, setKeepReading] = React.useState(false);
   const leaveToken = React.useRef<string | null>(null);
   const claiming = React.useRef(false);
+  const beating = React.useRef(false);
+  const reloading = React.useRef(false);
   const stateRef = React.useRef<State | null>(null);
   stateRef.current = state;
+  // Answers can arrive out of order (a beat sent before a takeover, answered after it): only
+  // the answer to the newest request counts.
+  const sent = React.useRef(0);
+  const applied = React.useRef(0);
+  const apply = (ticket: number, update: (previous: State | null) => State | null) => {
+    if (ticket < applied.current) return;
+    applied.current = ticket;
+    setState(update);
+  };
 
   const beat = React.useCallback(async () => {
+    if (beating.current) return; // one beat at a time: a slow server is not piled on
+    beating.current = true;
+    const ticket = ++sent.current;
     try {
       const { data } = await post<{ data: State }>(`/news-admin/articles/${documentId}/presence`, { locale, session: TAB });
       leaveToken.current = data.data.leaveToken ?? leaveToken.current;
-      setState(data.data);
+      apply(ticket, () => data.data);
     } catch {
       // The next beat tries again; the server expires what it stops hearing.
+    } finally {
+      beating.current = false;
     }
   }, [post, documentId, locale]);
 
   const claim = React.useCallback(
     async (takeover: boolean) => {
-      if (claiming.current) return;
+      // A first keystroke's claim is made once; Take over is never swallowed by one in flight.
+      if (claiming.current && !takeover) return;
       claiming.current = true;
+      const ticket = ++sent.current;
       try {
         const { data } = await post<{ data: State }>(`/news-admin/articles/${documentId}/lease`, { locale, session: TAB, takeover });
-        setState((previous) => ({ ...data.data, leaveToken: previous?.leaveToken }));
+        apply(ticket, (previous) => ({ ...previous, ...data.data }));
         setNotice(null);
         setKeepReading(false);
+        const latest = stateRef.current?.version;
+        if (takeover && formVersion !== null && latest !== undefined && latest !== formVersion) {
+          // Someone saved while this page was read-only: its form is older than the draft. It
+          // reloads, holding the lease (the same person's next tab takes it without asking).
+          reloading.current = true;
+          window.location.reload();
+        }
       } catch (error) {
         const failure = (error as FetchFailure).response?.data?.error;
         if (failure?.status === 409 && failure.details?.lease) {
           const holder = failure.details.lease;
-          setState((previous) => (previous ? { ...previous, lease: { ...holder, mine: false } } : previous));
+          apply(ticket, (previous) => (previous ? { ...previous, lease: { ...holder, mine: false } } : previous));
         } else if (failure?.status === 403) {
           setNotice(failure.message ?? 'You may not take over this article.');
         }
@@ -106,7 +135,7 @@ function EditingNow({ documentId, locale }: { documentId: string; locale: string
         claiming.current = false;
       }
     },
-    [post, documentId, locale]
+    [post, documentId, locale, formVersion]
   );
 
   // Heartbeat, and goodbye on leaving the view or closing the tab.
@@ -129,7 +158,7 @@ function EditingNow({ documentId, locale }: { documentId: string; locale: string
       timer = window.setInterval(() => void beat(), BEAT_MS);
     }
     const goodbye = () => {
-      if (!leaveToken.current) return;
+      if (!leaveToken.current || reloading.current) return;
       navigator.sendBeacon(`${backend()}/news-admin/presence/leave?session=${TAB}&token=${leaveToken.current}`);
     };
     window.addEventListener('pagehide', goodbye);
@@ -213,7 +242,12 @@ function EditingNow({ documentId, locale }: { documentId: string; locale: string
         {takenOver ? (
           <div data-testid="presence-taken-over" style={{ marginBottom: 6 }}>
             <strong>{takenOver.by}</strong> took over this article at {time(takenOver.at)}. Your unsaved changes are still on this page:
-            copy them now. Saving them is refused and they are kept in the revisions.
+            copy them now. Saving them is refused and they are kept in the revisions.{' '}
+            {state?.mayEdit && holder ? (
+              <button type="button" style={button} onClick={() => void claim(true)}>
+                Take over
+              </button>
+            ) : null}
           </div>
         ) : null}
         {names('presence-person')}
@@ -226,9 +260,13 @@ function EditingNow({ documentId, locale }: { documentId: string; locale: string
                 The form is read-only: <strong>{holder.name}</strong> is typing in it since {time(holder.since)}.{' '}
               </span>
             )}
-            <button type="button" style={button} onClick={() => void claim(true)}>
-              Take over
-            </button>
+            {state?.mayEdit ? (
+              <button type="button" style={button} onClick={() => void claim(true)}>
+                Take over
+              </button>
+            ) : (
+              <span>Only someone who may edit this article can take it over. </span>
+            )}
             {keepReading ? null : (
               <button type="button" style={quiet} onClick={() => setKeepReading(true)}>
                 Keep reading
@@ -249,12 +287,16 @@ function EditingNow({ documentId, locale }: { documentId: string; locale: string
   );
 }
 
-export const EditingNowPanel = (props: { model: string; documentId?: string; document?: { locale?: string | null } | null }) => {
-  if (props.model !== ARTICLE || !props.documentId) return null;
-  const locale = props.document?.locale ?? 'en';
+export const EditingNowPanel = (props: { model: string; documentId?: string; document?: { locale?: string | null; version?: number | null } | null }) => {
+  // Not before the document (and so its locale) has loaded: a beat in the wrong locale would name
+  // this person where they are not.
+  const locale = props.document?.locale;
+  if (props.model !== ARTICLE || !props.documentId || !locale) return null;
   return {
     title: 'Editing now',
     // Keyed by place: another article or locale is another presence.
-    content: <EditingNow key={`${props.documentId}:${locale}`} documentId={props.documentId} locale={locale} />,
+    content: (
+      <EditingNow key={`${props.documentId}:${locale}`} documentId={props.documentId} locale={locale} formVersion={props.document?.version ?? null} />
+    ),
   };
 };

@@ -9,6 +9,16 @@ interface AdminRequestState {
   auth?: { strategy?: { name?: string } };
 }
 
+const ADMIN_STRATEGIES = new Set(['admin', 'admin-token']);
+
+/** The locales a write touches: one, several (bulk actions), or every one (`'*'`: undefined). */
+export function leaseLocales(locale: unknown, defaultLocale: string | undefined): string[] | undefined {
+  if (locale === '*') return undefined;
+  if (Array.isArray(locale)) return locale.filter((l): l is string => typeof l === 'string');
+  if (typeof locale === 'string' && locale) return [locale];
+  return defaultLocale ? [defaultLocale] : undefined;
+}
+
 const VERB: Record<string, string> = {
   update: 'Not saved',
   publish: 'Not published',
@@ -28,15 +38,17 @@ export async function assertEditLease(
   trx: Knex.Transaction,
   action: string,
   documentId: string,
-  locale: string | undefined,
+  locales: string[] | undefined,
   data?: Record<string, unknown>
 ): Promise<void> {
   const state = strapi.requestContext.get()?.state as AdminRequestState | undefined;
   const userId = state?.user?.id;
-  if (state?.auth?.strategy?.name !== 'admin' || typeof userId !== 'number') return;
-  const holder = await leaseHeldByOther(trx, documentId, locale, userId);
+  // An admin's session, or an admin's own API token for the admin endpoints.
+  if (!ADMIN_STRATEGIES.has(state?.auth?.strategy?.name ?? '') || typeof userId !== 'number') return;
+  const holder = await leaseHeldByOther(trx, documentId, locales, userId);
   if (!holder) return;
   let kept = '';
+  const locale = locales?.length === 1 ? locales[0] : undefined;
   if (action === 'update' && data && locale) {
     const current = (await trx('articles').select('headline', 'slug').where({ document_id: documentId, locale }).whereNull('published_at').first()) as
       | { headline: string; slug: string | null }

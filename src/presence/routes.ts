@@ -76,9 +76,15 @@ export function registerPresenceRoutes(strapi: Core.Strapi): void {
     prefix: '',
     routes: [
       route('/news-admin/articles/:documentId/presence', 'read', BeatBody, async (ctx, place, me, body) => {
-        const leaveToken = await heartbeat(db(), place, me, body.session, ttl);
-        const state = await presenceState(db(), place, me, body.session, ttl);
-        ctx.body = { data: { ...state, leaveToken, ttl } };
+        // Whether this user may edit (and so claim, or take over) this very article.
+        const mayEdit = (await articleAccess(strapi, ctx.state.userAbility, 'update', place.documentId, place.locale)) === 'allowed';
+        const leaveToken = await heartbeat(db(), place, me, body.session, ttl, mayEdit);
+        const [state, draft] = await Promise.all([
+          presenceState(db(), place, me, body.session, ttl),
+          db()('articles').select('version').where({ document_id: place.documentId, locale: place.locale }).whereNull('published_at').first() as Promise<{ version: number | null } | undefined>,
+        ]);
+        // The draft's version: a read-only page whose form is older reloads when it takes over.
+        ctx.body = { data: { ...state, leaveToken, ttl, mayEdit, version: draft?.version ?? 0 } };
       }),
       route('/news-admin/articles/:documentId/lease', 'update', ClaimBody, async (ctx, place, me, body) => {
         const result = await claimLease(db(), place, me, body.session, ttl, body.takeover);

@@ -81,6 +81,7 @@ interface LeaseRow {
   since: Date;
   expires_at: Date;
   live: boolean;
+  taken_from_user_id: number | null;
   taken_from_session: string | null;
   taken_at: Date | null;
 }
@@ -96,7 +97,7 @@ const iso = (value: Date | string) => new Date(value).toISOString();
 
 async function leaseRow(db: Knex | Knex.Transaction, place: Place, lock?: 'update' | 'share'): Promise<LeaseRow | undefined> {
   const query = db(LEASE_TABLE)
-    .select('user_id', 'user_name', 'session_id', 'since', 'expires_at', 'taken_from_session', 'taken_at', db.raw('expires_at > now() AS live'))
+    .select('user_id', 'user_name', 'session_id', 'since', 'expires_at', 'taken_from_user_id', 'taken_from_session', 'taken_at', db.raw('expires_at > now() AS live'))
     .where({ document_id: place.documentId, locale: place.locale });
   if (lock === 'update') query.forUpdate();
   if (lock === 'share') query.forShare();
@@ -118,12 +119,12 @@ export async function presenceState(db: Knex, place: Place, me: Editor, session:
     leaseRow(db, place),
   ]);
   const live = lease?.live ? lease : undefined;
-  const lost = lease && lease.taken_from_session === session && lease.session_id !== session;
+  const lost = lease && lease.taken_from_session === session && lease.taken_from_user_id === me.id && lease.session_id !== session;
   return {
     me: me.id,
     others: rows.map((row) => ({ userId: row.user_id, name: row.user_name, since: iso(row.since) })),
     lease: live
-      ? { userId: live.user_id, name: live.user_name, since: iso(live.since), expiresAt: iso(live.expires_at), mine: live.session_id === session }
+      ? { userId: live.user_id, name: live.user_name, since: iso(live.since), expiresAt: iso(live.expires_at), mine: live.session_id === session && live.user_id === me.id }
       : null,
     takenOver: lost && lease.taken_at ? { by: lease.user_name, at: iso(lease.taken_at) } : null,
   };
@@ -133,7 +134,7 @@ export async function presenceState(db: Knex, place: Place, me: Editor, session:
  * A tab's heartbeat: it is present (since it first said so), and the lease it holds lives on.
  * Returns the token that lets the tab say goodbye without its credentials (a beacon on close).
  */
-export async function heartbeat(db: Knex, place: Place, me: Editor, session: string, ttl: Ttl): Promise<string> {
+export async function heartbeat(db: Knex, place: Place, me: Editor, session: string, ttl: Ttl, mayEdit: boolean): Promise<string> {
   const token = randomBytes(16).toString('hex');
   const [row] = (await db.raw(
     `INSERT INTO ${PRESENCE_TABLE} (document_id, locale, session_id, user_id, user_name, leave_token, opened_at, seen_at)
@@ -146,15 +147,28 @@ export async function heartbeat(db: Knex, place: Place, me: Editor, session: str
      RETURNING leave_token`,
     [place.documentId, place.locale, session, me.id, me.name, token, ttl.presence]
   )).rows as Array<{ leave_token: string }>;
-  await db(LEASE_TABLE)
-    .where({ document_id: place.documentId, locale: place.locale, session_id: session, user_id: me.id })
-    .andWhere('expires_at', '>', db.raw('now()'))
-    .update({ expires_at: db.raw(`now() + make_interval(secs => ?)`, [ttl.lease]) });
-  // Rows long gone are swept by whoever is here (a few at a time, never at boot).
-  await db.raw(
-    `DELETE FROM ${PRESENCE_TABLE} WHERE ctid IN (SELECT ctid FROM ${PRESENCE_TABLE} WHERE seen_at < now() - interval '1 hour' LIMIT 100)`
-  );
+  // A lease lives on only while its holder may still edit the article (a role changed meanwhile).
+  if (mayEdit) {
+    await db(LEASE_TABLE)
+      .where({ document_id: place.documentId, locale: place.locale, session_id: session, user_id: me.id })
+      .andWhere('expires_at', '>', db.raw('now()'))
+      .update({ expires_at: db.raw(`now() + make_interval(secs => ?)`, [ttl.lease]) });
+  }
+  // Rows long gone are swept now and then by whoever is here (a few at a time, rows another
+  // instance is sweeping skipped; never at boot).
+  if (Math.random() < 0.05) await sweep(db);
   return row?.leave_token ?? token;
+}
+
+export async function sweep(db: Knex): Promise<void> {
+  for (const [table, column] of [
+    [PRESENCE_TABLE, 'seen_at'],
+    [LEASE_TABLE, 'expires_at'],
+  ]) {
+    await db.raw(
+      `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${column} < now() - interval '1 hour' LIMIT 100 FOR UPDATE SKIP LOCKED)`
+    );
+  }
 }
 
 export type ClaimResult = { ok: true } | { ok: false; holder: LeaseHolder };
@@ -191,7 +205,7 @@ async function claimAgain(trx: Knex.Transaction, place: Place, me: Editor, sessi
 async function settle(trx: Knex.Transaction, place: Place, current: LeaseRow, me: Editor, session: string, ttl: Ttl, takeover: boolean): Promise<ClaimResult> {
   const expires = trx.raw(`now() + make_interval(secs => ?)`, [ttl.lease]);
   const where = { document_id: place.documentId, locale: place.locale };
-  if (current.live && current.session_id === session) {
+  if (current.live && current.session_id === session && current.user_id === me.id) {
     await trx(LEASE_TABLE).where(where).update({ expires_at: expires });
     return { ok: true };
   }
@@ -232,13 +246,15 @@ export async function leave(db: Knex, place: Place | null, session: string, toke
  * The live lease on this document (a locale, or any of its locales) held by someone other than
  * `userId`, read in the write's transaction and share-locked: a takeover waits for the write.
  */
-export async function leaseHeldByOther(trx: Knex.Transaction, documentId: string, locale: string | undefined, userId: number): Promise<LeaseHolder | null> {
-  const rows = (await trx(LEASE_TABLE)
-    .select('user_id', 'user_name', 'since', 'expires_at')
-    .where({ document_id: documentId, ...(locale ? { locale } : {}) })
-    .andWhere('expires_at', '>', trx.raw('now()'))
-    .andWhere('user_id', '<>', userId)
-    .forShare()) as Array<{ user_id: number; user_name: string; since: Date; expires_at: Date }>;
-  const row = rows[0];
+export async function leaseHeldByOther(trx: Knex.Transaction, documentId: string, locales: string[] | undefined, userId: number): Promise<LeaseHolder | null> {
+  // Every lease row of the place is share-locked, the writer's own too: a takeover (which locks
+  // the row for update) waits until this write has committed or rolled back.
+  const query = trx(LEASE_TABLE)
+    .select('user_id', 'user_name', 'since', 'expires_at', trx.raw('expires_at > now() AS live'))
+    .where({ document_id: documentId })
+    .forShare();
+  if (locales) query.whereIn('locale', locales);
+  const rows = (await query) as Array<{ user_id: number; user_name: string; since: Date; expires_at: Date; live: boolean }>;
+  const row = rows.find((r) => r.live && r.user_id !== userId);
   return row ? { userId: row.user_id, name: row.user_name, since: iso(row.since), expiresAt: iso(row.expires_at) } : null;
 }

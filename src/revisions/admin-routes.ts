@@ -2,9 +2,9 @@ import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
 import { articleAccess, type ArticleAction } from '../articles/access';
-import { ARTICLE_UID } from '../articles/constants';
+import { ARTICLE_UID, FIGURE_COMPONENT } from '../articles/constants';
 import { diffLines, formatDiff } from './diff';
-import { dataOf, SnapshotSchema, textLines } from './snapshot';
+import { dataOf, SnapshotSchema, textLines, withCurrentPhotoFields } from './snapshot';
 import { REVISION_UID } from './store';
 
 interface AdminContext {
@@ -62,6 +62,20 @@ export function registerRevisionRoutes(strapi: Core.Strapi): void {
     info: { type: 'admin' },
   });
 
+  /** The draft's figures as they are now: photo, photographer, copyright. */
+  const currentFigures = async (documentId: string, locale: string) => {
+    type Figure = { image?: { id: number } | null; photographer?: string | null; copyright?: string | null; __component?: string };
+    const draft = (await strapi.db.query(ARTICLE_UID).findOne({
+      where: { documentId, locale, publishedAt: null },
+      select: ['id'],
+      populate: { lead: { populate: { image: { select: ['id'] } } }, body: { on: { [FIGURE_COMPONENT]: { populate: { image: { select: ['id'] } } } } } },
+    })) as { lead?: Figure | null; body?: Figure[] | null } | null;
+    const fields = (f: Figure) => ({ imageId: f.image?.id ?? null, photographer: f.photographer ?? null, copyright: f.copyright ?? null });
+    return {
+      lead: draft?.lead ? fields(draft.lead) : null,
+      body: (draft?.body ?? []).filter((b) => b.__component === FIGURE_COMPONENT).map(fields),
+    };
+  };
   const find = (id: number) => strapi.db.query(REVISION_UID).findOne({ where: { id } }) as Promise<RevisionRow | null>;
   const notFound = (ctx: AdminContext) => {
     ctx.status = 404;
@@ -118,7 +132,7 @@ export function registerRevisionRoutes(strapi: Core.Strapi): void {
         if (!row || row.articleDocumentId !== ctx.params.documentId) return notFound(ctx);
         const body = RestoreBody.safeParse(ctx.request.body ?? {});
         if (!body.success) return badRequest(ctx, 'version (the draft version being replaced, a whole number) is required');
-        const snapshot = SnapshotSchema.parse(row.snapshot);
+        const snapshot = withCurrentPhotoFields(SnapshotSchema.parse(row.snapshot), await currentFigures(row.articleDocumentId, row.locale));
         const restored = await strapi.documents(ARTICLE_UID).update({
           documentId: row.articleDocumentId,
           locale: row.locale,

@@ -8,9 +8,10 @@ const FigureSnapshot = z.object({
   alt: z.string().nullable(),
   credit: CreditSnapshot,
   imageId: z.number().nullable(),
-  // Kept since restores carry them: older revisions have none.
-  photographer: z.string().nullable().default(null),
-  copyright: z.string().nullable().default(null),
+  // Kept since restores carry them. Older revisions have none (undefined): a restore then keeps
+  // the current draft's values for the same photo (see withCurrentPhotoFields).
+  photographer: z.string().nullable().optional(),
+  copyright: z.string().nullable().optional(),
 });
 const CorrectionSnapshot = z.object({ kind: z.string(), text: z.string(), date: z.string().nullable() });
 export const SnapshotSchema = z.object({
@@ -99,6 +100,32 @@ export function dataOf(snapshot: Snapshot): Record<string, unknown> {
         ? { __component: PARAGRAPH_COMPONENT, text: block.text }
         : { __component: FIGURE_COMPONENT, ...figureData(block) }
     ),
+  };
+}
+
+type PhotoFields = { imageId: number | null; photographer: string | null; copyright: string | null };
+
+/**
+ * A snapshot from before revisions kept photographers and copyrights: each of its figures takes
+ * them from the current draft's figure of the same photo (else the one in the same place: the
+ * lead, or the nth body figure), so a restore does not erase them.
+ */
+export function withCurrentPhotoFields(snapshot: Snapshot, current: { lead: PhotoFields | null; body: PhotoFields[] }): Snapshot {
+  const all = [...(current.lead ? [current.lead] : []), ...current.body];
+  const byImage = new Map(all.filter((f) => f.imageId !== null).map((f) => [f.imageId, f]));
+  const fill = <F extends FigureSnap>(f: F, inPlace: PhotoFields | null | undefined): F => {
+    const same = (f.imageId !== null ? byImage.get(f.imageId) : undefined) ?? inPlace;
+    return {
+      ...f,
+      photographer: f.photographer !== undefined ? f.photographer : (same?.photographer ?? null),
+      copyright: f.copyright !== undefined ? f.copyright : (same?.copyright ?? null),
+    };
+  };
+  let nth = 0;
+  return {
+    ...snapshot,
+    lead: snapshot.lead ? fill(snapshot.lead, current.lead) : null,
+    body: snapshot.body.map((block) => (block.type === 'figure' ? fill(block, current.body[nth++]) : block)),
   };
 }
 

@@ -96,10 +96,11 @@ describe('presence', () => {
     expect(Math.abs(Date.parse(editorView.others[0].since) - opened)).toBeLessThan(5000);
     const adminView = await beat('admin', documentId, adminTab);
     expect(adminView.others.map((o: Json) => o.name)).toEqual([names.editor]);
-    // Another locale, another article: nobody there.
+    // Another article: nobody there.
     expect((await beat('admin', await story('Elsewhere'), session())).others).toEqual([]);
 
     // A goodbye needs the tab's own token: a wrong one changes nothing.
+    await beat('editor', documentId, editorTab); // fresh, whatever the pace of the steps above
     const wrong = await fetch(`${app.baseUrl}/news-admin/presence/leave?session=${editorTab}&token=${'0'.repeat(32)}`, { method: 'POST' });
     expect(wrong.status).toBe(204);
     expect((await beat('admin', documentId, adminTab)).others.map((o: Json) => o.name)).toEqual([names.editor]);
@@ -144,6 +145,7 @@ describe('the edit lease', () => {
     expect(body.error.message).toContain(names.editor);
     const seen = await beat('admin', documentId, adminTab);
     expect(seen.lease).toMatchObject({ name: names.editor, mine: false });
+    expect(seen).toMatchObject({ mayEdit: true, version: expect.any(Number) });
     expect((await beat('editor', documentId, editorTab)).lease).toMatchObject({ name: names.editor, mine: true });
 
     // Beating for longer than the lease's lifetime keeps it.
@@ -187,6 +189,10 @@ describe('the edit lease', () => {
       ['discard', () => admin('admin', `${CM}/${documentId}/actions/discard?locale=en`, { method: 'POST', body: {} })],
       ['restore', () => admin('admin', `/news-admin/articles/${documentId}/revisions/${revision.id}/restore`, { method: 'POST', body: { version: before.version } })],
       ['delete', () => admin('admin', `${CM}/${documentId}?locale=en`, { method: 'DELETE' })],
+      // The list's bulk actions, with the locales as the admin sends several: an array.
+      ['bulk publish', () => admin('admin', `${CM}/actions/bulkPublish`, { method: 'POST', body: { documentIds: [documentId], locale: ['en'] } })],
+      ['bulk unpublish', () => admin('admin', `${CM}/actions/bulkUnpublish`, { method: 'POST', body: { documentIds: [documentId], locale: ['en'] } })],
+      ['bulk delete', () => admin('admin', `${CM}/actions/bulkDelete`, { method: 'POST', body: { documentIds: [documentId], locale: 'en' } })],
     ];
     for (const [label, attempt] of attempts) {
       await claim('editor', documentId, editorTab); // keeps it live whatever the test's pace
@@ -205,6 +211,7 @@ describe('the edit lease', () => {
     expect((await save('editor', documentId, { headline: 'The holder saves' })).status).toBe(200);
     expect((await editView(documentId)).headline).toBe('The holder saves');
     // Writes that are not an admin's (the importer, the scheduler, API tokens) are not leased.
+    expect((await claim('admin', documentId, session())).status).toBe(409); // the editor's lease is live
     await app.strapi.documents('api::article.article').update({ documentId, locale: 'en', data: { standfirst: 'Written by the service' } } as never);
     expect((await editView(documentId)).standfirst).toBe('Written by the service');
   });
@@ -238,6 +245,7 @@ describe('the edit lease', () => {
     expect((await claim('admin', others, holderTab)).status).toBe(200);
     const refused = await claim('author', others, session(), true);
     expect(refused.status).toBe(403);
+    // (The Author may not even read it: no beat either, so no Take over to show.)
     expect((await beat('admin', others, holderTab)).lease).toMatchObject({ mine: true });
 
     const created = await json(await admin('author', `${CM}?locale=en`, { method: 'POST', body: { headline: `The author’s own ${randomBytes(3).toString('hex')}` } }));
@@ -273,5 +281,23 @@ describe('restoring a revision', () => {
     const restored = await editView(documentId);
     expect(restored.headline).not.toBe('Changed after the publish');
     expect(restored.lead).toMatchObject({ photographer: 'Jane Doe', copyright: '© 2026 AP' });
+  });
+
+  it('a revision from before photographers were kept leaves the draft’s photographer and copyright as they are', async () => {
+    const documentId = await story('Old revision');
+    const [revision] = (await json(await admin('admin', `/news-admin/articles/${documentId}/revisions?locale=en`))).data;
+    // As such a revision was stored: its figures without the two fields.
+    const row = (await app.strapi.db.connection('article_revisions').where({ id: revision.id }).first()) as { snapshot: Json };
+    const snapshot = typeof row.snapshot === 'string' ? JSON.parse(row.snapshot) : row.snapshot;
+    delete snapshot.lead.photographer;
+    delete snapshot.lead.copyright;
+    await app.strapi.db.connection('article_revisions').where({ id: revision.id }).update({ snapshot: JSON.stringify(snapshot) });
+    const view = await editView(documentId);
+    expect((await save('admin', documentId, { headline: 'Later headline', lead: { ...view.lead, photographer: 'Kept Photographer', copyright: '© Kept' } })).status).toBe(200);
+    const restore = await admin('admin', `/news-admin/articles/${documentId}/revisions/${revision.id}/restore`, { method: 'POST', body: { version: (await editView(documentId)).version } });
+    expect(restore.status).toBe(200);
+    const restored = await editView(documentId);
+    expect(restored.headline).not.toBe('Later headline');
+    expect(restored.lead).toMatchObject({ photographer: 'Kept Photographer', copyright: '© Kept' });
   });
 });

@@ -650,8 +650,8 @@ describe('admin: editor revises the imported story in the Content Manager', () =
     const typed = `${HEADLINE} (правка ${RUN_TAG})`;
     await editField(page.locator('textarea[name="headline"]'), typed, page.getByRole('button', { name: 'Save', exact: true }));
     const readOnly = adminPageB.getByTestId('presence-read-only');
-    await readOnly.filter({ hasText: 'Editor Newsroom' }).waitFor({ timeout: 5_000 });
-    await adminPageB.locator('main form[inert]').waitFor({ state: 'attached', timeout: 5_000 });
+    await readOnly.filter({ hasText: 'Editor Newsroom' }).waitFor({ timeout: 10_000 });
+    await adminPageB.locator('main form[inert]').waitFor({ state: 'attached', timeout: 10_000 });
     await expect(adminPageB.locator('textarea[name="headline"]').fill('typed into a read-only form', { timeout: 1_000 })).rejects.toThrow();
     await adminPageB.getByTestId('presence-banner').screenshot({ path: join(ARTIFACTS, '12-presence-banner.png') });
     await screenshot(adminPageB, '13-presence-read-only');
@@ -662,8 +662,8 @@ describe('admin: editor revises the imported story in the Content Manager', () =
     // Take over: the super-admin may write; the editor is told at once, keeps their text, and their save is refused.
     const takeover = Date.now();
     await readOnly.getByRole('button', { name: 'Take over' }).click();
-    await adminPageB.locator('main form:not([inert])').waitFor({ state: 'attached', timeout: 5_000 });
-    await page.getByTestId('presence-taken-over').filter({ hasText: 'Admin Newsroom took over' }).waitFor({ timeout: 5_000 });
+    await adminPageB.locator('main form:not([inert])').waitFor({ state: 'attached', timeout: 10_000 });
+    await page.getByTestId('presence-taken-over').filter({ hasText: 'Admin Newsroom took over' }).waitFor({ timeout: 10_000 });
     timings.takeoverSeen = Date.now() - takeover;
     await screenshot(page, '14-presence-taken-over');
     await expect(page.locator('textarea[name="headline"]').inputValue()).resolves.toBe(typed);
