@@ -28,11 +28,27 @@ interface FetchFailure {
   response?: { status?: number; data?: { error?: { status?: number; message?: string; details?: { lease?: Omit<Holder, 'mine'> } } } };
 }
 
-/** This tab, for as long as the page lives (a reload is a new tab to the others). */
+/**
+ * This tab. Kept in the tab's sessionStorage, so a page reloaded after a takeover is the same tab
+ * to the server: it still holds the lease, and leaves no second entry behind.
+ */
 const TAB = (() => {
+  const KEY = 'news-presence-tab';
+  try {
+    const kept = window.sessionStorage.getItem(KEY);
+    if (kept && /^[0-9a-f]{32}$/.test(kept)) return kept;
+  } catch {
+    // storage blocked: a tab per page load
+  }
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  const made = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  try {
+    window.sessionStorage.setItem(KEY, made);
+  } catch {
+    // as above
+  }
+  return made;
 })();
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -119,7 +135,7 @@ function EditingNow({ documentId, locale, formVersion }: { documentId: string; l
         const latest = stateRef.current?.version;
         if (takeover && formVersion !== null && latest !== undefined && latest !== formVersion) {
           // Someone saved while this page was read-only: its form is older than the draft. It
-          // reloads, holding the lease (the same person's next tab takes it without asking).
+          // reloads as the same tab (no goodbye), so it still holds the lease.
           reloading.current = true;
           window.location.reload();
         }

@@ -659,15 +659,30 @@ describe('admin: editor revises the imported story in the Content Manager', () =
     await readOnly.getByRole('button', { name: 'Keep reading' }).click();
     await expect(adminPageB.locator('main form').getAttribute('inert')).resolves.toBe('');
 
-    // Take over: the super-admin may write; the editor is told at once, keeps their text, and their save is refused.
+    // The holder saves while the super-admin reads, then types on without saving.
+    const editorSave = page.getByRole('button', { name: 'Save', exact: true });
+    const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes('/api::article.article/'));
+    await editorSave.click();
+    expect((await saved).status()).toBe(200);
+    const unsaved = `${typed} — ещё не сохранено`;
+    await editField(page.locator('textarea[name="headline"]'), unsaved, editorSave);
+
+    // Take over: the super-admin's page, older than the draft, reloads with the editor's saved
+    // text and may write; the editor is told at once, keeps their unsaved text, and their save is refused.
     const takeover = Date.now();
     await readOnly.getByRole('button', { name: 'Take over' }).click();
+    await expectValue(adminPageB.locator('textarea[name="headline"]'), typed);
     await adminPageB.locator('main form:not([inert])').waitFor({ state: 'attached', timeout: 10_000 });
     await page.getByTestId('presence-taken-over').filter({ hasText: 'Admin Newsroom took over' }).waitFor({ timeout: 10_000 });
     timings.takeoverSeen = Date.now() - takeover;
+    await expect(page.locator('textarea[name="headline"]').inputValue()).resolves.toBe(unsaved);
     await screenshot(page, '14-presence-taken-over');
-    await expect(page.locator('textarea[name="headline"]').inputValue()).resolves.toBe(typed);
-    await screenshot(page, '14-presence-taken-over');
+    // The super-admin writes, as the holder now.
+    const adminSave = adminPageB.getByRole('button', { name: 'Save', exact: true });
+    await editField(adminPageB.locator('textarea[name="standfirst"]'), `Взято на себя (${RUN_TAG})`, adminSave);
+    const adminSaved = adminPageB.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes('/api::article.article/'));
+    await adminSave.click();
+    expect((await adminSaved).status()).toBe(200);
     const refused = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes('/api::article.article/'));
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     expect((await refused).status()).toBe(409);
