@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { writeStory } from '../../src/importer/write-story';
 import { parseStory } from '../../src/story';
 import { sql } from '../helpers/database';
-import { asEditViewSends, json, type Json } from '../helpers/http';
+import { adminLogin, asEditViewSends, json, type Json } from '../helpers/http';
 import { signPreview } from '../../src/reader/preview-links';
 import { startApp, type TestApp } from '../helpers/strapi';
 
@@ -15,16 +15,7 @@ const received: Array<{ event: string; body: Json }> = [];
 let editorToken: string;
 let documentId: string;
 
-async function login(email: string, password: string): Promise<string> {
-  const response = await fetch(`${app.baseUrl}/admin/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  const body = await json(response);
-  if (!body.data?.token) throw new Error(`login failed: ${response.status} ${JSON.stringify(body)}`);
-  return body.data.token;
-}
+const login = (email: string, password: string) => adminLogin(app.baseUrl, email, password);
 
 function admin(path: string, init: { method?: string; body?: unknown; token?: string } = {}) {
   return fetch(`${app.baseUrl}${path}`, {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeStory } from '../../src/importer/write-story';
 import { parseStory } from '../../src/story';
-import { asEditViewSends, json, type Json } from '../helpers/http';
+import { adminLogin, asEditViewSends, json, type Json } from '../helpers/http';
 import { startApp, TEST_ADMIN, type TestApp } from '../helpers/strapi';
 
 /**
@@ -24,16 +24,7 @@ const names: Record<Who, string> = { admin: '', editor: '', author: '' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const session = () => randomBytes(12).toString('hex');
 
-async function login(email: string, password: string): Promise<string> {
-  const response = await fetch(`${app.baseUrl}/admin/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  const body = await json(response);
-  if (!body.data?.token) throw new Error(`login failed: ${response.status} ${JSON.stringify(body)}`);
-  return body.data.token;
-}
+const login = (email: string, password: string) => adminLogin(app.baseUrl, email, password);
 
 function admin(who: Who, path: string, init: { method?: string; body?: unknown } = {}) {
   return fetch(`${app.baseUrl}${path}`, {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { adminLogin } from '../helpers/http';
 import { ADMIN, createDatabase, dropDatabase, runCli, startInstance, type Instance } from '../../scripts/lib/instances';
 
 /**
@@ -29,12 +30,6 @@ type Who = keyof typeof token;
 let documentId: string;
 let imported: string;
 
-async function login(base: string, email: string, password: string): Promise<string> {
-  const response = await fetch(`${base}/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  const body = (await response.json()) as Json;
-  if (!body.data?.token) throw new Error(`login failed: ${response.status}`);
-  return body.data.token;
-}
 async function call(who: Who, on: Instance, method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
   const response = await fetch(`${on.baseUrl}${path}`, {
     method,
@@ -86,8 +81,8 @@ beforeAll(async () => {
   expect((await runCli(['import', join(dir, 'presence_story.txt')], { DATABASE_URL: databaseUrl })).code).toBe(0);
   const list = (await (await fetch(`${a.baseUrl}/api/articles`)).json()) as { data: Array<{ documentId: string }> };
   imported = list.data[0].documentId;
-  token.admin = await login(a.baseUrl, ADMIN.email, ADMIN.password);
-  token.editor = await login(b.baseUrl, EDITOR.email, EDITOR.password);
+  token.admin = await adminLogin(a.baseUrl, ADMIN.email, ADMIN.password);
+  token.editor = await adminLogin(b.baseUrl, EDITOR.email, EDITOR.password);
 }, 180_000);
 
 afterAll(async () => {

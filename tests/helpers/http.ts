@@ -24,3 +24,15 @@ export function asEditViewSends(data: Json, relations: string[]): Json {
   data.body = (data.body ?? []).map((block: Json) => (block.__component === 'media.figure' ? figure(block) : block));
   return data;
 }
+
+/** Logs in to the admin and returns the JWT (the admin allows a few logins per minute per process). */
+export async function adminLogin(baseUrl: string, email: string, password: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/admin/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const body = await json(response);
+  if (!body.data?.token) throw new Error(`login failed: ${response.status} ${JSON.stringify(body)}`);
+  return body.data.token;
+}
