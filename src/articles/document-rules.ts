@@ -3,7 +3,7 @@ import type { Core, Modules } from '@strapi/strapi';
 import { errors } from '@strapi/utils';
 import createHttpError from 'http-errors';
 import type { Knex } from 'knex';
-import { assertEditLease, leaseLocales } from '../presence/guard';
+import { assertEditLease } from '../presence/guard';
 import { recordConflict, recordPublished, snapshotFromInput } from '../revisions/store';
 import { clearSchedule, syncSchedules } from '../scheduling/schedules';
 import { validateArticleInput } from './validation';
@@ -35,19 +35,17 @@ export function articleDocumentRules(strapi: Strapi): Middleware {
     const params = ctx.params as ArticleParams;
     if (ctx.action === 'delete' && params.documentId) {
       const documentId = params.documentId;
-      const locales = leaseLocales(params.locale, await defaultLocale(strapi));
       return strapi.db.transaction(async ({ trx }) => {
-        await assertEditLease(strapi, trx, 'delete', documentId, locales);
+        await assertEditLease(strapi, trx, 'delete', documentId, params.locale);
         return next();
       });
     }
     if (!WRITE_ACTIONS.has(ctx.action)) return next();
     const locale = await resolveLocale(strapi, params.locale);
-    const locales = leaseLocales(params.locale, await defaultLocale(strapi));
 
     const write = async ({ trx }: { trx: Knex.Transaction }) => {
       // Someone else's live edit lease refuses an admin's write, before anything is written.
-      if (ctx.action !== 'create' && params.documentId) await assertEditLease(strapi, trx, ctx.action, params.documentId, locales, params.data);
+      if (ctx.action !== 'create' && params.documentId) await assertEditLease(strapi, trx, ctx.action, params.documentId, params.locale, params.data);
       if (ctx.action === 'create' || ctx.action === 'update') {
         await prepareWrite(strapi, params, locale, ctx.action === 'create');
       }
@@ -81,10 +79,6 @@ export function articleDocumentRules(strapi: Strapi): Middleware {
     // check on: two saves made from the same version cannot both pass it.
     return strapi.db.transaction(write);
   };
-}
-
-function defaultLocale(strapi: Strapi): Promise<string | undefined> {
-  return strapi.plugin('i18n').service('locales').getDefaultLocale();
 }
 
 async function resolveLocale(strapi: Strapi, locale: string | undefined): Promise<string | undefined> {

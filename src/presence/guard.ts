@@ -38,23 +38,25 @@ export async function assertEditLease(
   trx: Knex.Transaction,
   action: string,
   documentId: string,
-  locales: string[] | undefined,
+  locale: unknown,
   data?: Record<string, unknown>
 ): Promise<void> {
   const state = strapi.requestContext.get()?.state as AdminRequestState | undefined;
   const userId = state?.user?.id;
-  // An admin's session, or an admin's own API token for the admin endpoints.
+  // An admin's session, or an admin's own API token for the admin endpoints. Nothing else (the
+  // importer, the scheduler, API tokens) pays for the check.
   if (!ADMIN_STRATEGIES.has(state?.auth?.strategy?.name ?? '') || typeof userId !== 'number') return;
+  const locales = leaseLocales(locale, locale === undefined ? await strapi.plugin('i18n').service('locales').getDefaultLocale() : undefined);
   const holder = await leaseHeldByOther(trx, documentId, locales, userId);
   if (!holder) return;
   let kept = '';
-  const locale = locales?.length === 1 ? locales[0] : undefined;
-  if (action === 'update' && data && locale) {
-    const current = (await trx('articles').select('headline', 'slug').where({ document_id: documentId, locale }).whereNull('published_at').first()) as
+  const one = locales?.length === 1 ? locales[0] : undefined;
+  if (action === 'update' && data && one) {
+    const current = (await trx('articles').select('headline', 'slug').where({ document_id: documentId, locale: one }).whereNull('published_at').first()) as
       | { headline: string; slug: string | null }
       | undefined;
     const snapshot = await snapshotFromInput(strapi, data, { headline: current?.headline ?? '', slug: current?.slug ?? null });
-    await recordConflict(strapi, documentId, locale, typeof data.version === 'number' ? data.version : null, snapshot);
+    await recordConflict(strapi, documentId, one, typeof data.version === 'number' ? data.version : null, snapshot);
     kept = ' Your text is kept in the article’s revisions: copy your changes from there once you hold the article again.';
   }
   const error = createHttpError(
