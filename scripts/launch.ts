@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { join, relative, resolve } from 'node:path';
 import { edgePurgers } from '../src/edge';
-import { databaseConnection, EnvError, publicUrl, readEnv, type Env } from '../src/env';
+import { databaseClientConfig, databaseConnection, EnvError, publicUrl, readEnv, type Env } from '../src/env';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/runtime/embedded-postgres';
 import { destroyStrapi, loadStrapi } from '../src/runtime/load-strapi';
 import { serverNodeFlags } from '../src/runtime/node-flags';
-import { fillMissingSecrets } from '../src/runtime/secrets';
-import { DatabaseUnreachableError, waitForDatabase } from '../src/runtime/wait-for-database';
+import { fillMissingSecrets, secretsWarning } from '../src/runtime/secrets';
+import { DatabaseUnreachableError, settledDatabaseUrl, waitForDatabase } from '../src/runtime/wait-for-database';
 import { runImportCommand, runSeed } from './import';
 
 /**
@@ -36,8 +36,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  fillMissingSecrets(process.env, join(ROOT, '.tmp', 'secrets.json'));
-
   if (command === 'import') {
     return runImportCommand(rest, { withStrapi: (work) => withDatabase(env, () => withLoadedStrapi(work)) });
   }
@@ -51,11 +49,25 @@ export async function main(argv: string[]): Promise<number> {
   });
 }
 
+/** Secrets the environment does not give, from the database every instance shares (one warning). */
+async function withSharedSecrets(work: () => Promise<number>): Promise<number> {
+  const database = databaseClientConfig(readEnv());
+  if (!database) throw new Error('no database to keep the secrets in');
+  const filled = await fillMissingSecrets(process.env, database, join(ROOT, '.tmp', 'secrets.json'));
+  if (filled.length > 0) say(secretsWarning(filled));
+  return work();
+}
+
 async function withDatabase(env: Env, work: () => Promise<number>): Promise<number> {
   const configured = databaseConnection(env);
   if (configured) {
     try {
-      await waitForDatabase(configured, env.DATABASE_CONNECT_TIMEOUT ?? 60, say);
+      const taken = await waitForDatabase(configured, env.DATABASE_CONNECT_TIMEOUT ?? 60, say);
+      if (configured.sslFallback !== undefined && env.DATABASE_URL) {
+        // prefer/allow: this server's answer decides, once, for every client after this one.
+        process.env.DATABASE_URL = settledDatabaseUrl(env.DATABASE_URL, taken);
+        say(`DATABASE_URL sslmode=${new URL(env.DATABASE_URL).searchParams.get('sslmode')}: the server took ${taken ? 'TLS' : 'plaintext'}`);
+      }
     } catch (error) {
       if (error instanceof DatabaseUnreachableError) {
         say(error.message);
@@ -63,7 +75,7 @@ async function withDatabase(env: Env, work: () => Promise<number>): Promise<numb
       }
       throw error;
     }
-    return work();
+    return withSharedSecrets(work);
   }
   say('DATABASE_URL is not set: starting the embedded PostgreSQL');
   let embedded: EmbeddedDatabase;
@@ -86,7 +98,7 @@ async function withDatabase(env: Env, work: () => Promise<number>): Promise<numb
   process.on('SIGTERM', onSignal);
   say(`embedded PostgreSQL listening on 127.0.0.1:${embedded.port} (data in ${relative(ROOT, embedded.dataDir).startsWith('..') ? embedded.dataDir : relative(ROOT, embedded.dataDir)})`);
   try {
-    return await work();
+    return await withSharedSecrets(work);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -163,6 +163,8 @@ export interface DatabaseConnection {
   user: string;
   password: string;
   ssl: DatabaseTls;
+  /** sslmode prefer or allow: the other choice, when the server refuses `ssl`. */
+  sslFallback?: DatabaseTls;
   schema: string;
 }
 
@@ -172,8 +174,11 @@ type SslMode = (typeof SSL_MODES)[number];
 /**
  * TLS as libpq's sslmode says: `require` encrypts without checking the certificate (unless a CA
  * is given: then as verify-ca); `verify-ca` checks it was signed by DATABASE_SSL_CA (else the
- * system's CAs); `verify-full` also checks it names the host. `disable`, `allow` and `prefer` make
- * no TLS connection: node-postgres cannot fall back from one to the other as libpq does.
+ * system's CAs); `verify-full` also checks it names the host; `disable` never encrypts.
+ * `prefer` tries TLS first and `allow` plaintext first, each falling back to the other when the
+ * server refuses it: a node-postgres client cannot fall back by itself, so the connection carries
+ * the second choice (`sslFallback`) and the launcher's first connection settles which one this
+ * server takes (resolveSslMode in runtime/wait-for-database.ts), for every client after it.
  * DATABASE_SSL=true (without a sslmode) means verify-full.
  */
 export function databaseTls(mode: SslMode | undefined, caFile: string | undefined): DatabaseTls {
@@ -189,8 +194,8 @@ export function databaseTls(mode: SslMode | undefined, caFile: string | undefine
     case undefined:
     case 'disable':
     case 'allow':
-    case 'prefer':
       return false;
+    case 'prefer':
     case 'require':
       return ca ? { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined } : { rejectUnauthorized: false };
     case 'verify-ca':
@@ -198,6 +203,13 @@ export function databaseTls(mode: SslMode | undefined, caFile: string | undefine
     case 'verify-full':
       return { rejectUnauthorized: true, ...(ca ? { ca } : {}) };
   }
+}
+
+/** What `prefer` and `allow` fall back to when the server refuses their first choice. */
+function sslFallback(mode: SslMode | undefined, caFile: string | undefined): DatabaseTls | undefined {
+  if (mode === 'prefer') return false;
+  if (mode === 'allow') return databaseTls('require', caFile);
+  return undefined;
 }
 
 function sslMode(value: string | null): SslMode | undefined {
@@ -211,13 +223,16 @@ export function databaseConnection(env: Env): DatabaseConnection | undefined {
   const explicit = env.DATABASE_SSL === undefined ? undefined : env.DATABASE_SSL ? 'verify-full' : 'disable';
   if (env.DATABASE_URL) {
     const url = new URL(env.DATABASE_URL);
+    const mode = sslMode(url.searchParams.get('sslmode')) ?? explicit;
+    const fallback = sslFallback(mode, env.DATABASE_SSL_CA);
     return {
       host: url.hostname,
       port: url.port ? Number(url.port) : 5432,
       database: decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres',
       user: decodeURIComponent(url.username) || 'postgres',
       password: decodeURIComponent(url.password),
-      ssl: databaseTls(sslMode(url.searchParams.get('sslmode')) ?? explicit, env.DATABASE_SSL_CA),
+      ssl: databaseTls(mode, env.DATABASE_SSL_CA),
+      ...(fallback === undefined ? {} : { sslFallback: fallback }),
       schema: env.DATABASE_SCHEMA ?? 'public',
     };
   }
@@ -243,7 +258,7 @@ export function databaseConnection(env: Env): DatabaseConnection | undefined {
 export function databaseClientConfig(env: Env): ClientConfig | undefined {
   const connection = databaseConnection(env);
   if (!connection) return undefined;
-  const { schema: _schema, ...client } = connection;
+  const { schema: _schema, sslFallback: _fallback, ...client } = connection;
   // Which process a session belongs to, in pg_stat_activity: what an operator (or a test) looks at.
   return { ...client, application_name: `news:${process.pid}` };
 }

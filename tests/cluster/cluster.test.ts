@@ -16,6 +16,7 @@ import {
 } from '../../scripts/lib/instances';
 import { soak } from '../../scripts/soak';
 import { removeEmbeddedCluster } from '../../src/runtime/embedded-postgres';
+import { SECRET_NAMES } from '../../src/runtime/secrets';
 
 /**
  * Several processes, real PostgreSQL and Redis: the machine's server at DATABASE_URL (or
@@ -82,6 +83,43 @@ describe('two instances on one database and Redis', () => {
     const published = Date.now();
     await waitFor(async () => ((await headlineAt(b.baseUrl)).headline === 'Published through instance A' ? true : undefined), 1000, 'B to show A’s publish');
     expect(Date.now() - published).toBeLessThan(1000);
+  });
+});
+
+describe('two instances started with no secrets in their environment (each generates nothing of its own)', () => {
+  let databaseUrl: string;
+  beforeAll(async () => {
+    databaseUrl = await createDatabase(SERVER);
+  });
+  afterAll(async () => {
+    await dropDatabase(databaseUrl);
+  });
+
+  it('an admin session, a read-only API token and a preview link made on one are taken by the other', async () => {
+    const noSecrets = Object.fromEntries(SECRET_NAMES.map((name) => [name, undefined]));
+    const env = { ...noSecrets, DATABASE_URL: databaseUrl, REDIS_URL } as Record<string, string>;
+    const [a, b] = await Promise.all([instance(env), instance(env)]);
+    expect((await runCli(['seed'], env)).code).toBe(0);
+
+    const admin = await adminClient(a.baseUrl);
+    const me = await admin.call('GET', '/admin/users/me', undefined, b.baseUrl);
+    expect(me.status).toBe(200);
+
+    const made = await admin.call('POST', '/admin/api-tokens', { name: 'front-end', description: '', type: 'read-only', lifespan: null });
+    expect(made.status).toBe(201);
+    const accessKey = (made.body?.data as { accessKey: string }).accessKey;
+    const withToken = (key: string) => fetch(`${b.baseUrl}${ARTICLE_URL}`, { headers: { authorization: `Bearer ${key}` } });
+    const read = await withToken(accessKey);
+    expect(read.status).toBe(200);
+    expect(((await read.json()) as { data: unknown[] }).data).toHaveLength(1);
+    expect((await withToken(`${accessKey.slice(0, -4)}AAAA`)).status).toBe(401);
+
+    const { documentId } = await headlineAt(a.baseUrl);
+    const issued = await admin.call('GET', `/content-manager/preview/url/api::article.article?documentId=${documentId}&locale=en&status=draft`);
+    const link = new URL((issued.body?.data as { url: string }).url);
+    const preview = await fetch(`${b.baseUrl}${link.pathname}${link.search}`);
+    expect(preview.status).toBe(200);
+    expect(await preview.text()).toContain('<h1>');
   });
 });
 
