@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
+import { asContentApi, ONE_ACTION } from '../public-view/public-access';
 import { z } from 'zod';
 import { loadArticle } from '../articles/load';
 import { LocaleCode } from '../bootstrap/locales';
@@ -76,7 +77,7 @@ export function registerReaderRoutes(strapi: Core.Strapi): void {
         }
         page(ctx, 200, renderArticlePage(article, base, { preview: false }));
       },
-      config: { auth: false },
+      config: { auth: false, middlewares: [asContentApi(strapi, ONE_ACTION)] },
     },
   ]);
 }

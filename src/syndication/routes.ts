@@ -5,6 +5,7 @@ import { ARTICLE_POPULATE, ARTICLE_UID, SECTION_UID } from '../articles/constant
 import { redirectFor } from '../articles/slug-history';
 import { LocaleCode } from '../bootstrap/locales';
 import { publicUrl, readEnv } from '../env';
+import { asContentApi, LIST_ACTION, ONE_ACTION } from '../public-view/public-access';
 import { currentReadTags } from '../public-view/scope';
 import { articlePageUrl, publishedCorrections, type ArticleView } from '../representations/article-view';
 import { escapeHtml } from '../representations/html';
@@ -84,9 +85,13 @@ export function registerSyndicationRoutes(strapi: Core.Strapi): void {
     }) as Promise<SitemapRow[]>;
   const entry = (row: SitemapRow) => ({ url: articlePageUrl({ slug: row.slug, locale: row.locale } as ArticleView, base), lastmod: new Date(row.updatedAt).toISOString() });
 
+  // Shown only to whom /api/articles shows them (the Public role, or a token), as the content API decides.
+  const articleList = { auth: false as const, middlewares: [asContentApi(strapi, LIST_ACTION)] };
+  const oneArticle = { auth: false as const, middlewares: [asContentApi(strapi, ONE_ACTION)] };
+
   strapi.server.routes([
-    { method: 'GET', path: '/rss.xml', handler: feed('rss'), config: { auth: false } },
-    { method: 'GET', path: '/atom.xml', handler: feed('atom'), config: { auth: false } },
+    { method: 'GET', path: '/rss.xml', handler: feed('rss'), config: articleList },
+    { method: 'GET', path: '/atom.xml', handler: feed('atom'), config: articleList },
     {
       method: 'GET',
       path: '/sections/:slug/rss.xml',
@@ -106,7 +111,7 @@ export function registerSyndicationRoutes(strapi: Core.Strapi): void {
         const articles = await newest(locale, FEED_SIZE, { section: { slug: { $eq: section.slug } } });
         send(ctx, 'application/rss+xml; charset=utf-8', articleFeed(articles, channel(`${env.PUBLICATION_NAME}: ${section.name}`, `/sections/${section.slug}/rss.xml`, locale), 'rss'));
       },
-      config: { auth: false },
+      config: articleList,
     },
     {
       method: 'GET',
@@ -119,7 +124,7 @@ export function registerSyndicationRoutes(strapi: Core.Strapi): void {
         // Past the protocol's 50,000 URLs: an index of parts.
         send(ctx, 'application/xml; charset=utf-8', await sitemapIndex(Array.from({ length: parts }, (_, i) => ({ url: `${base}/sitemaps/${i + 1}.xml` }))));
       },
-      config: { auth: false },
+      config: articleList,
     },
     {
       method: 'GET',
@@ -135,7 +140,7 @@ export function registerSyndicationRoutes(strapi: Core.Strapi): void {
         }
         send(ctx, 'application/xml; charset=utf-8', await urlset(rows.map(entry)));
       },
-      config: { auth: false },
+      config: articleList,
     },
     {
       method: 'GET',
@@ -161,7 +166,7 @@ export function registerSyndicationRoutes(strapi: Core.Strapi): void {
         if (oldest) currentReadTags()?.expireAt(new Date(oldest.firstPublishDate).getTime() + NEWS_WINDOW_MS);
         send(ctx, 'application/xml; charset=utf-8', await newsSitemap(entries, env.PUBLICATION_NAME));
       },
-      config: { auth: false },
+      config: articleList,
     },
     {
       method: 'GET',
@@ -171,7 +176,7 @@ export function registerSyndicationRoutes(strapi: Core.Strapi): void {
         if (!locale) return;
         send(ctx, 'application/rss+xml; charset=utf-8', correctionsFeed(await corrected(locale), channel(`${env.PUBLICATION_NAME}: corrections`, '/corrections.rss', locale)));
       },
-      config: { auth: false },
+      config: articleList,
     },
     {
       method: 'GET',
@@ -194,7 +199,7 @@ export function registerSyndicationRoutes(strapi: Core.Strapi): void {
           `<!doctype html>\n<html lang="${escapeHtml(locale)}">\n<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Corrections</title><link rel="alternate" type="application/rss+xml" href="${escapeHtml(`${base}/corrections.rss`)}"></head>\n<body><main><h1>Corrections</h1>\n${items || '<p>No corrections.</p>'}\n</main></body>\n</html>\n`
         );
       },
-      config: { auth: false },
+      config: articleList,
     },
     {
       method: 'GET',
@@ -211,7 +216,7 @@ export function registerSyndicationRoutes(strapi: Core.Strapi): void {
         }
         ctx.body = { data: { slug: target.slug, documentId: target.documentId } };
       },
-      config: { auth: false },
+      config: oneArticle,
     },
   ]);
 

@@ -211,6 +211,59 @@ describe('permissions', () => {
   });
 });
 
+describe('every public representation follows the permission /api/articles follows', () => {
+  const HEADLINE = 'Permission story headline';
+  let ownId: string;
+  beforeAll(async () => {
+    const parsed = parseStory(`${HEADLINE}\n\nA caption. Credit: Permission Agency\n\nA paragraph.\n`, 'permission_story.txt');
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    await writeStory(app.strapi, parsed.story, { locale: 'en', status: 'published', force: false });
+    ownId = ((await app.strapi.db.query(ARTICLE).findOne({ where: { slug: 'permission-story-headline' } })) as { documentId: string }).documentId;
+  });
+  const shown = (): Array<[string, number]> => [
+    ['/api/articles', 200],
+    [`/api/articles/${ownId}`, 200],
+    ['/news/permission-story-headline', 200],
+    ['/rss.xml', 200],
+    ['/atom.xml', 200],
+    ['/sitemap.xml', 200],
+    ['/news-sitemap.xml', 200],
+    ['/corrections.rss', 200],
+    ['/news/corrections', 200],
+    ['/api/slug-redirects/no-such-old-slug', 404],
+  ];
+  const publicRole = async () => (await app.strapi.db.query('plugin::users-permissions.role').findOne({ where: { type: 'public' } })) as { id: number };
+  const ACTIONS = ['api::article.article.find', 'api::article.article.findOne'];
+
+  it('without find and findOne for the Public role, reader pages, feeds, sitemaps and slug redirects are refused as /api/articles is, cached copies included; an API token still reads them', async () => {
+    for (const [path, status] of shown()) {
+      expect([path, (await get(path)).status]).toEqual([path, status]);
+      const again = await get(path); // the second read is the cached copy
+      expect([path, again.status]).toEqual([path, status]);
+      if (status === 200 && path !== '/news/corrections' && path !== '/corrections.rss') expect([path, await again.text()]).toEqual([path, expect.stringMatching(/Permission story headline|permission-story-headline/)]);
+    }
+    const role = await publicRole();
+    const removed = (await app.strapi.db.query('plugin::users-permissions.permission').findMany({ where: { role: role.id, action: { $in: ACTIONS } } })) as Array<{ id: number; action: string }>;
+    expect(removed.map((p) => p.action).sort()).toEqual(ACTIONS);
+    await app.strapi.db.query('plugin::users-permissions.permission').deleteMany({ where: { id: { $in: removed.map((p) => p.id) } } });
+    try {
+      for (const [path] of shown()) {
+        const refused = await get(path);
+        expect([path, refused.status]).toEqual([path, 403]);
+        expect(await refused.text()).not.toMatch(/Permission story headline|permission-story-headline/);
+      }
+      const token = (await app.strapi.service('admin::api-token').create({ name: `reader-${Date.now()}`, description: '', type: 'read-only', lifespan: null })) as { accessKey: string };
+      const withToken = await get('/rss.xml', { authorization: `Bearer ${token.accessKey}` });
+      expect(withToken.status).toBe(200);
+      expect(await withToken.text()).toContain(HEADLINE);
+      expect((await get('/rss.xml', { authorization: 'Bearer not-a-token' })).status).toBe(401);
+    } finally {
+      for (const action of ACTIONS) await app.strapi.db.query('plugin::users-permissions.permission').create({ data: { action, role: role.id } });
+    }
+    for (const [path, status] of shown()) expect([path, (await get(path)).status]).toEqual([path, status]);
+  });
+});
+
 describe("the edge's fetches (X-Edge-Fetch, set by deploy/varnish/default.vcl)", () => {
   it('are answered from the database as committed now, never from this process’s cache', async () => {
     const parsed = parseStory('Edge fetch story\n\nA photo. Credit: Edge Fetch Agency\n\nOne paragraph.\n', 'edge_fetch_story.txt');
