@@ -14,6 +14,9 @@ const MAX_ENTRIES = 1000;
 const counts = new Map<string, { total: number; expiresAt: number }>();
 const TTL_MS = cacheSettings().CACHE_TTL * 1000;
 let generation = 0;
+// Read at the first count (the process's settings are known by then), not at every count.
+let enabled: boolean | undefined;
+const cacheEnabled = () => (enabled ??= cacheSettings().CACHE_ENABLED);
 
 onAnyInvalidation(() => {
   generation += 1;
@@ -39,7 +42,8 @@ export function memoriesSkipped(): boolean {
  * instance) and for CACHE_TTL at most: `count` runs when it is not known.
  */
 export async function rememberTotal(key: string, count: () => Promise<number>): Promise<number> {
-  if (memoriesSkipped()) return count();
+  // CACHE_ENABLED=false: every answer computed afresh, its totals included.
+  if (memoriesSkipped() || !cacheEnabled()) return count();
   const known = counts.get(key);
   if (known !== undefined && Date.now() < known.expiresAt) return known.total;
   const started = generation;

@@ -86,7 +86,7 @@ export async function publicArticleReads(admin: Admin): Promise<(enabled: boolea
   const current = (role.body as { role: { name: string; description: string; permissions: Permissions } }).role;
   return async (enabled) => {
     const copy = JSON.parse(JSON.stringify(current.permissions)) as Permissions;
-    for (const action of ['find', 'findOne', 'jsonld']) {
+    for (const action of ['find', 'findOne', 'jsonld', 'ninjs']) {
       const entry = copy['api::article'].controllers.article[action];
       if (entry) entry.enabled = enabled;
     }
