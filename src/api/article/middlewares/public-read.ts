@@ -119,14 +119,18 @@ export default (config: { list?: boolean } | undefined, { strapi }: { strapi: Co
       await next();
       if (ctx.status !== 200 || !isListBody(ctx.body)) return;
       const { data, meta } = ctx.body;
-      const locale = typeof data[0]?.locale === 'string' ? data[0].locale : undefined;
-      const ids = data.map((item) => item.documentId).filter((id): id is string => typeof id === 'string');
-      if (ids.length !== data.length || data.some((item) => item.locale !== locale)) throw new Error('a list item without documentId or locale');
-      const rows = locale ? await readArticles(strapi, ids, locale) : new Map<string, ReadModelRow>();
+      if (data.some((item) => typeof item.documentId !== 'string' || typeof item.locale !== 'string')) throw new Error('a list item without documentId or locale');
+      // One read per locale in the page (`locale=*` mixes them).
+      const byLocale = new Map<string, string[]>();
+      for (const item of data) byLocale.set(item.locale as string, [...(byLocale.get(item.locale as string) ?? []), item.documentId as string]);
+      const rows = new Map<string, ReadModelRow>();
+      for (const [locale, ids] of byLocale) {
+        for (const [documentId, row] of await readArticles(strapi, ids, locale)) rows.set(`${locale} ${documentId}`, row);
+      }
       recordRows(rows.values());
       const items: string[] = [];
-      data.forEach((item, i) => {
-        const json = rows.get(ids[i])?.json;
+      data.forEach((item) => {
+        const json = rows.get(`${item.locale as string} ${item.documentId as string}`)?.json;
         const leading = Object.keys(item).filter((key) => key !== 'id' && !SELECTED.includes(key));
         if (json !== undefined) items.push(withLeadingKeys(json, leading));
       });
