@@ -9,15 +9,7 @@ import { ARTICLE_UID } from './constants';
  */
 export const SLUG_HISTORY_TABLE = 'article_slug_history';
 
-export const SLUG_HISTORY_STATEMENTS: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS ${SLUG_HISTORY_TABLE} (
-     locale varchar(32) NOT NULL,
-     slug varchar(255) NOT NULL,
-     document_id varchar(255) NOT NULL,
-     replaced_at timestamptz NOT NULL DEFAULT now(),
-     PRIMARY KEY (locale, slug)
-   )`,
-];
+// Its table: database/migrations/2026.12.02T00.00.00.service-tables.js.
 
 /** The published slug of a document's locale, before a publish changes it. */
 export async function publishedSlug(strapi: Core.Strapi, documentId: string, locale: string): Promise<string | null> {

@@ -16,18 +16,7 @@ import { PurgeError, type Purger } from './purger';
  */
 export const EDGE_OUTBOX_TABLE = 'edge_purge_outbox';
 
-export const EDGE_OUTBOX_STATEMENTS: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS ${EDGE_OUTBOX_TABLE} (
-     id bigserial PRIMARY KEY,
-     target text NOT NULL,
-     keys text[] NOT NULL,
-     hard boolean NOT NULL,
-     created_at timestamptz NOT NULL DEFAULT now(),
-     -- the first delivery's acknowledgement; the row goes after the second
-     sent_at timestamptz
-   )`,
-  `CREATE INDEX IF NOT EXISTS ${EDGE_OUTBOX_TABLE}_target_idx ON ${EDGE_OUTBOX_TABLE} (target, id)`,
-];
+// Its table: database/migrations/2026.12.02T00.00.00.service-tables.js.
 
 export interface OutboxOptions {
   /** How often a server looks for rows nobody delivered (a crashed writer's, a target that was down). */

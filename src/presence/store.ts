@@ -10,34 +10,7 @@ import type { Knex } from 'knex';
 export const PRESENCE_TABLE = 'article_edit_presence';
 export const LEASE_TABLE = 'article_edit_leases';
 
-export const PRESENCE_STATEMENTS: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS ${PRESENCE_TABLE} (
-     document_id varchar(255) NOT NULL,
-     locale varchar(32) NOT NULL,
-     session_id varchar(64) NOT NULL,
-     user_id integer NOT NULL,
-     user_name varchar(255) NOT NULL,
-     leave_token varchar(64) NOT NULL,
-     opened_at timestamptz NOT NULL DEFAULT now(),
-     seen_at timestamptz NOT NULL DEFAULT now(),
-     PRIMARY KEY (document_id, locale, session_id)
-   )`,
-  `CREATE INDEX IF NOT EXISTS ${PRESENCE_TABLE}_seen_idx ON ${PRESENCE_TABLE} (seen_at)`,
-  `CREATE TABLE IF NOT EXISTS ${LEASE_TABLE} (
-     document_id varchar(255) NOT NULL,
-     locale varchar(32) NOT NULL,
-     user_id integer NOT NULL,
-     user_name varchar(255) NOT NULL,
-     session_id varchar(64) NOT NULL,
-     since timestamptz NOT NULL DEFAULT now(),
-     expires_at timestamptz NOT NULL,
-     taken_from_user_id integer,
-     taken_from_name varchar(255),
-     taken_from_session varchar(64),
-     taken_at timestamptz,
-     PRIMARY KEY (document_id, locale)
-   )`,
-];
+// Its table: database/migrations/2026.12.02T00.00.00.service-tables.js.
 
 export interface Editor {
   id: number;

@@ -51,7 +51,6 @@ async function fingerprints(strapi: Core.Strapi): Promise<Prints> {
  */
 export async function checkReadModelFingerprint(strapi: Core.Strapi): Promise<boolean> {
   const knex = strapi.db.connection;
-  await knex.raw(`CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (key varchar(64) PRIMARY KEY, value text NOT NULL)`);
   const now = await fingerprints(strapi);
   const stored = Object.fromEntries(((await knex(STATE_TABLE).whereIn('key', ['build', 'permissions'])) as Array<{ key: string; value: string }>).map((row) => [row.key, row.value]));
   if (stored.build === now.build && stored.permissions === now.permissions) return false;

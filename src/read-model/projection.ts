@@ -16,37 +16,7 @@ import { searchColumns } from '../search/columns';
  */
 export const READ_MODEL_TABLE = 'article_read_model';
 
-export const READ_MODEL_STATEMENTS: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS ${READ_MODEL_TABLE} (
-     document_id varchar(255) NOT NULL,
-     locale varchar(32) NOT NULL,
-     slug varchar(255),
-     json text NOT NULL,
-     tags text[] NOT NULL DEFAULT '{}',
-     updated_at timestamptz NOT NULL DEFAULT now(),
-     PRIMARY KEY (document_id, locale)
-   )`,
-  `CREATE INDEX IF NOT EXISTS ${READ_MODEL_TABLE}_slug_idx ON ${READ_MODEL_TABLE} (locale, slug)`,
-  // Rows from before tags were kept cannot be found by what they show: rebuilt by the backfill.
-  `ALTER TABLE ${READ_MODEL_TABLE} ADD COLUMN IF NOT EXISTS tags text[] NOT NULL DEFAULT '{}'`,
-  // The published version's end (scheduled unpublishing): past it, the row is not served.
-  `ALTER TABLE ${READ_MODEL_TABLE} ADD COLUMN IF NOT EXISTS unpublish_at timestamptz`,
-  `DELETE FROM ${READ_MODEL_TABLE} WHERE tags = '{}'`,
-  // A row built under what no longer holds (a permission change, a change shown by too many rows
-  // to rewrite in the write's transaction, an upgrade): its JSON is never served (reads build the
-  // article instead) until the background rebuild rewrites it, but search still finds the
-  // article by it meanwhile (src/search). An unpublish or a delete removes it at once, as ever.
-  `ALTER TABLE ${READ_MODEL_TABLE} ADD COLUMN IF NOT EXISTS stale boolean NOT NULL DEFAULT false`,
-  `CREATE INDEX IF NOT EXISTS ${READ_MODEL_TABLE}_tags_idx ON ${READ_MODEL_TABLE} USING gin (tags)`,
-  // Rows are read far more often than written: kept uncompressed (a list of 20 would otherwise
-  // decompress 20 of them per request). Applies to rows written from now on.
-  // Altered once (the ALTER locks the table: not at every boot of every instance).
-  `DO $$ BEGIN
-     IF (SELECT attstorage FROM pg_attribute WHERE attrelid = '${READ_MODEL_TABLE}'::regclass AND attname = 'json') <> 'e' THEN
-       ALTER TABLE ${READ_MODEL_TABLE} ALTER COLUMN json SET STORAGE EXTERNAL;
-     END IF;
-   END $$`,
-];
+// Its table: database/migrations/2026.12.02T00.00.00.service-tables.js.
 
 type Auth = Record<string, unknown>;
 let publicAuth: Promise<Auth> | null = null;

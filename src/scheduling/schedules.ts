@@ -12,17 +12,7 @@ import { inTransaction, scheduler, SCHEDULE_QUEUE, type ScheduleJob } from './qu
  */
 export const SCHEDULE_TABLE = 'article_schedules';
 
-export const SCHEDULE_STATEMENTS: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS ${SCHEDULE_TABLE} (
-     document_id varchar(255) NOT NULL,
-     locale varchar(32) NOT NULL,
-     action varchar(16) NOT NULL CHECK (action IN ('publish', 'unpublish')),
-     due_at timestamptz NOT NULL,
-     job_id uuid NOT NULL,
-     created_at timestamptz NOT NULL DEFAULT now(),
-     PRIMARY KEY (document_id, locale, action)
-   )`,
-];
+// Its table: database/migrations/2026.12.02T00.00.00.service-tables.js.
 
 type Action = ScheduleJob['action'];
 const FIELD: Record<Action, 'publishAt' | 'unpublishAt'> = { publish: 'publishAt', unpublish: 'unpublishAt' };

@@ -1,5 +1,5 @@
 import knexFactory, { type Knex } from 'knex';
-import { EDGE_OUTBOX_STATEMENTS, EDGE_OUTBOX_TABLE, PurgeOutbox } from '../../src/edge/outbox';
+import { EDGE_OUTBOX_TABLE, PurgeOutbox } from '../../src/edge/outbox';
 import { PurgeError, type Purger, type PurgeRequest } from '../../src/edge/purger';
 import { createTestDatabase, dropTestDatabase } from '../helpers/database';
 
@@ -56,7 +56,9 @@ describe('the purge outbox (PostgreSQL)', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     knex = knexFactory({ client: 'pg', connection: database.url, pool: { min: 0, max: 6 } });
-    for (const statement of EDGE_OUTBOX_STATEMENTS) await knex.raw(statement);
+    // The service's tables as a deployment gets them: its migration.
+    const migration = require('../../database/migrations/2026.12.02T00.00.00.service-tables.js') as { up(knex: unknown): Promise<void> };
+    await migration.up(knex);
   });
 
   afterEach(async () => {

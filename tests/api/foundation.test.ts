@@ -15,6 +15,16 @@ afterAll(async () => {
 
 const get = (path: string, init?: RequestInit) => fetch(`${app.baseUrl}${path}`, init);
 
+describe('migrations', () => {
+  it('a booted database has run every file of database/migrations once, and has the tables they make', async () => {
+    const ran = await sql<{ name: string }>(app.databaseUrl, 'SELECT name FROM strapi_migrations ORDER BY name');
+    expect(ran.map((r) => r.name)).toEqual(expect.arrayContaining(['2026.11.30T00.00.00.first-publish-date.js', '2026.12.02T00.00.00.service-tables.js']));
+    expect(new Set(ran.map((r) => r.name)).size).toBe(ran.length);
+    const tables = await sql<{ n: string }>(app.databaseUrl, `SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN ('article_read_model', 'article_schedules', 'edge_purge_outbox', 'article_edit_leases')`);
+    expect(tables[0].n).toBe('4');
+  });
+});
+
 describe('content model', () => {
   it('article: draft & publish, localized, with the newsroom fields', () => {
     const article = app.strapi.contentType('api::article.article');

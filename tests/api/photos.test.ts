@@ -169,20 +169,52 @@ describe('importing a story with its photo files', () => {
   });
 
   it('replacing or deleting a file in the media library purges every article that shows it', async () => {
-    const slug = 'harbor-fire-contained-after-two-days';
+    // A story of its own, with its photo file, imported as an editor imports one.
+    const folder = join(dir, 'purge');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'purge_story.txt'), 'Lighthouse keeper retires\n\nThe keeper at the lamp. Credit: AP\n\nHe kept the light for forty years.\n');
+    writeFileSync(join(folder, 'purge_story-1.jpg'), await jpegWith([], { width: 640, height: 480 }));
+    expect((await runCli(['import', folder], cliEnv())).code).toBe(0);
+    const slug = 'lighthouse-keeper-retires';
     const before = await article(slug);
-    await article(slug); // cached now
+    expect(before.lead.image).toMatchObject({ width: 640, height: 480 });
+    const oldUrl = before.lead.image.url as string;
+    const paths = [`/api/articles?filters[slug][$eq]=${slug}&locale=en`, `/api/articles/${before.documentId}/jsonld`, `/news/${slug}`];
+    // The photo's width, as each representation shows it (JSON, JSON-LD, the reader page's <img>).
+    const width = (w: number) => new RegExp(`"width":${w}\\b|width="${w}"`);
+    /** Every representation answered from the cache (a purge that did not happen would show). */
+    const cachedShowing = async (shown: RegExp) => {
+      for (const path of paths) {
+        await get(path);
+        const again = await get(path);
+        expect([path, again.status, again.headers.get('x-cache')]).toEqual([path, 200, 'hit']);
+        expect([path, await again.text()]).toEqual([path, expect.stringMatching(shown)]);
+      }
+    };
+    /** Every representation, read now: 200, the story, showing `shown` and not `gone`. */
+    const showing = async (shown: RegExp | null, gone: RegExp) => {
+      for (const path of paths) {
+        const response = await get(path);
+        const body = await response.text();
+        expect([path, response.status]).toEqual([path, 200]);
+        expect(body).toContain('Lighthouse keeper retires');
+        expect([path, gone.test(body)]).toEqual([path, false]);
+        if (shown) expect([path, body]).toEqual([path, expect.stringMatching(shown)]);
+      }
+    };
+    await cachedShowing(width(640));
+
     const upload = app.strapi.plugin('upload').service('upload');
     const replacement = join(dir, 'replacement.jpg');
     writeFileSync(replacement, await jpegWith([], { width: 800, height: 500 }));
     await upload.replace(before.lead.image.id, { data: { fileInfo: {} }, file: { filepath: replacement, originalFilename: 'replacement.jpg', mimetype: 'image/jpeg', size: statSync(replacement).size } });
     expect((await article(slug)).lead.image).toMatchObject({ width: 800, height: 500 });
-    expect(await (await get(`/api/articles/${before.documentId}/jsonld`)).text()).toContain('"width":800');
+    await showing(width(800), width(640));
 
-    const file = await upload.findOne(before.lead.image.id);
-    await upload.remove(file);
+    await cachedShowing(width(800));
+    await upload.remove(await upload.findOne(before.lead.image.id));
     expect((await article(slug)).lead.image).toBeNull();
-    expect(await (await get(`/news/${slug}`)).text()).not.toContain(before.lead.image.url);
+    await showing(null, new RegExp(`${width(800).source}|${oldUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
 });
 

@@ -86,13 +86,17 @@ describe('scheduled publishing', () => {
   });
 
   it('changing the time reschedules (the old time does nothing); clearing it cancels', async () => {
+    // The first times lie far enough ahead that the second saves are in before them on two busy
+    // cores (at 2 s, a slow save lost the race to the old job: a 409, not a reschedule).
+    const firstTime = Date.now() + 8000;
     const moved = await draft('Moved to later');
-    await save(moved, { publishAt: inSeconds(2) });
-    await save(moved, { publishAt: inSeconds(5) });
     const cancelled = await draft('Called off');
-    await save(cancelled, { publishAt: inSeconds(2) });
+    await save(moved, { publishAt: new Date(firstTime).toISOString() });
+    await save(cancelled, { publishAt: new Date(firstTime).toISOString() });
+    await save(moved, { publishAt: new Date(firstTime + 3000).toISOString() });
     await save(cancelled, { publishAt: null });
-    await new Promise((r) => setTimeout(r, 3500));
+    expect(Date.now()).toBeLessThan(firstTime); // the reschedules were saved before the old time
+    await new Promise((r) => setTimeout(r, firstTime + 1500 - Date.now()));
     expect(await publicStatus(moved)).toBe(404); // not at the old time
     await until(async () => ((await publicStatus(moved)) === 200 ? true : undefined), 8000, 'the rescheduled publish');
     expect(await publicStatus(cancelled)).toBe(404);
