@@ -1,4 +1,6 @@
-FROM node:24-bookworm-slim
+# Node 20: the version the project is built and tested on (CI runs the tests on Node 20; it does
+# not build this image, which has no Docker engine there).
+FROM node:20-bookworm-slim
 WORKDIR /app
 ENV STRAPI_TELEMETRY_DISABLED=true
 COPY package.json package-lock.json ./

@@ -1,3 +1,4 @@
+import { parseArgs as parseArgv } from 'node:util';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,14 +17,16 @@ import { createDatabase, dropDatabase, INSTANCE_ENV, startPostgres } from './lib
 const ROOT = resolve(__dirname, '..', '..');
 const Args = z.object({ stories: z.coerce.number().int().min(1).max(100_000), concurrency: z.coerce.number().int().min(1).max(16) });
 
+const USAGE = 'usage: npm run bench:import -- [--stories N | --large] [--concurrency C]';
+
 function parseArgs(argv: string[]) {
-  const raw = { stories: '1000', concurrency: '4' };
-  for (let i = 0; i < argv.length; i += 1) {
-    if (argv[i] === '--large') raw.stories = '10000';
-    else if (argv[i] === '--stories' || argv[i] === '--concurrency') raw[argv[i].slice(2) as 'stories'] = argv[++i] ?? '';
-    else throw new Error(`usage: npm run bench:import -- [--stories N | --large] [--concurrency C] (got ${argv[i]})`);
+  let values: { large?: boolean; stories?: string; concurrency?: string };
+  try {
+    ({ values } = parseArgv({ args: argv, strict: true, options: { large: { type: 'boolean' }, stories: { type: 'string' }, concurrency: { type: 'string' } } }));
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${USAGE}`);
   }
-  return Args.parse(raw);
+  return Args.parse({ stories: values.stories ?? (values.large ? '10000' : '1000'), concurrency: values.concurrency ?? '4' });
 }
 
 /** Issue 10: 1,000 generated stories into a fresh database at this rate at least. */

@@ -1,3 +1,4 @@
+import { parseArgs as parseArgv } from 'node:util';
 /**
  * `npm run edge -- [--listen HOST:PORT] [--origin HOST:PORT] [--storage SPEC]`: the service's
  * edge cache (deploy/varnish/default.vcl) run by a local varnishd in the foreground, in front of
@@ -185,16 +186,11 @@ export async function startEdge(input: EdgeOptions = {}): Promise<Edge> {
 const USAGE = 'usage: npm run edge -- [--listen HOST:PORT] [--origin HOST:PORT] [--storage malloc,256m]';
 
 function parseFlags(argv: string[]): z.infer<typeof EdgeOptions> {
-  const names: Record<string, keyof z.infer<typeof EdgeOptions>> = { '--listen': 'listen', '--origin': 'origin', '--storage': 'storage' };
-  const raw: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
-    const name = names[flag];
-    const value = inline ?? argv[i + 1];
-    if (!name) throw new Error(`unknown argument: ${argv[i]} (${USAGE})`);
-    if (value === undefined) throw new Error(`${flag} needs a value (${USAGE})`);
-    if (inline === undefined) i += 1;
-    raw[name] = value;
+  let raw: Record<string, string | undefined>;
+  try {
+    ({ values: raw } = parseArgv({ args: argv, strict: true, options: { listen: { type: 'string' }, origin: { type: 'string' }, storage: { type: 'string' } } }));
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (${USAGE})`);
   }
   const parsed = EdgeOptions.safeParse(raw);
   if (!parsed.success) {

@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import type { Core } from '@strapi/strapi';
 import { z } from 'zod';
@@ -45,36 +46,40 @@ const OptionsSchema = z.object({
 export type ImportOptions = z.infer<typeof OptionsSchema>;
 
 export function parseImportArgs(argv: string[]): { ok: true; options: ImportOptions } | { ok: false; message: string } {
-  const raw = { draft: false, dryRun: false, force: false, locale: 'en', paths: [] as string[], publishAt: undefined as Date | undefined, section: undefined as string | undefined };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg === '--draft') raw.draft = true;
-    else if (arg === '--dry-run') raw.dryRun = true;
-    else if (arg === '--force') raw.force = true;
-    else if (arg === '--section' || arg.startsWith('--section=')) {
-      const value = arg === '--section' ? argv[i + 1] : arg.slice('--section='.length);
-      if (value === undefined || value.startsWith('--')) return { ok: false, message: '--section needs a slug' };
-      raw.section = value;
-      if (arg === '--section') i += 1;
-    } else if (arg === '--publish-at' || arg.startsWith('--publish-at=')) {
-      const value = arg === '--publish-at' ? argv[i + 1] : arg.slice('--publish-at='.length);
-      if (value === undefined || value.startsWith('--')) return { ok: false, message: '--publish-at needs a time' };
-      const parsed = parsePublishAt(value);
-      if (!parsed.ok) return parsed;
-      raw.publishAt = parsed.at;
-      if (arg === '--publish-at') i += 1;
-    }
-    else if (arg === '--locale') {
-      const value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) return { ok: false, message: '--locale needs a value' };
-      raw.locale = value;
-      i += 1;
-    } else if (arg.startsWith('--locale=')) raw.locale = arg.slice('--locale='.length);
-    else if (arg === '--') continue;
-    else if (arg.startsWith('-')) return { ok: false, message: `unknown option ${arg}` };
-    else raw.paths.push(arg);
+  let values: { draft?: boolean; 'dry-run'?: boolean; force?: boolean; locale?: string; section?: string; 'publish-at'?: string };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        draft: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        force: { type: 'boolean' },
+        locale: { type: 'string', default: 'en' },
+        section: { type: 'string' },
+        'publish-at': { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
   }
-  const parsed = OptionsSchema.safeParse(raw);
+  let publishAt: Date | undefined;
+  if (values['publish-at'] !== undefined) {
+    const parsed = parsePublishAt(values['publish-at']);
+    if (!parsed.ok) return parsed;
+    publishAt = parsed.at;
+  }
+  const parsed = OptionsSchema.safeParse({
+    draft: values.draft ?? false,
+    dryRun: values['dry-run'] ?? false,
+    force: values.force ?? false,
+    locale: values.locale,
+    section: values.section,
+    publishAt,
+    paths: positionals,
+  });
   if (!parsed.success) return { ok: false, message: parsed.error.issues[0].message };
   return { ok: true, options: parsed.data };
 }

@@ -1,3 +1,4 @@
+import { parseArgs as parseArgv } from 'node:util';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,14 +20,12 @@ const Args = z.object({
 });
 
 function parseArgs(argv: string[]) {
-  const raw: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    const match = /^--(duration|connections|port)$/.exec(argv[i]);
-    if (!match || argv[i + 1] === undefined) throw new Error(`usage: npm run soak -- [--duration s] [--connections n] [--port p] (got ${argv[i]})`);
-    raw[match[1]] = argv[i + 1];
-    i += 1;
+  try {
+    const { values } = parseArgv({ args: argv, strict: true, options: { duration: { type: 'string' }, connections: { type: 'string' }, port: { type: 'string' } } });
+    return Args.parse(values);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nusage: npm run soak -- [--duration s] [--connections n] [--port p]`);
   }
-  return Args.parse(raw);
 }
 
 const SLUG = 'putin-visits-chinas-little-moscow-as-allies-continue-to-discuss-trade';

@@ -1,3 +1,4 @@
+import { parseArgs as parseArgv } from 'node:util';
 /** The bench's command line. */
 import { z } from 'zod';
 
@@ -23,23 +24,29 @@ export const Flags = z
   .strict();
 export type Flags = z.infer<typeof Flags>;
 
-export const VALUE_FLAGS: Record<string, keyof Flags> = { '--duration': 'duration', '--articles': 'articles', '--only': 'only', '--out': 'out', '--rounds': 'rounds' };
-export const BOOL_FLAGS: Record<string, keyof Flags> = { '--quick': 'quick', '--cpu-prof': 'cpuProf', '--edge': 'edge' };
 export const USAGE = 'usage: npm run bench -- [--duration <s>] [--articles <n>] [--quick] [--rounds <n>] [--only <ids>] [--cpu-prof] [--out <name>] | [--edge] [--duration <s>] [--quick]';
 
 export function parseFlags(argv: string[]): Flags {
-  const raw: Record<string, unknown> = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    const [name, inline] = argv[i].split(/=(.*)/s, 2);
-    if (VALUE_FLAGS[name]) {
-      const value = inline ?? argv[(i += 1)];
-      if (value === undefined) throw new UsageError(`${name} needs a value`);
-      raw[VALUE_FLAGS[name]] = value;
-    } else if (BOOL_FLAGS[name] && inline === undefined) {
-      raw[BOOL_FLAGS[name]] = true;
-    } else {
-      throw new UsageError(`unknown argument: ${argv[i]}`);
-    }
+  let raw: Record<string, unknown>;
+  try {
+    const { values } = parseArgv({
+      args: argv,
+      strict: true,
+      options: {
+        duration: { type: 'string' },
+        articles: { type: 'string' },
+        only: { type: 'string' },
+        out: { type: 'string' },
+        rounds: { type: 'string' },
+        quick: { type: 'boolean' },
+        'cpu-prof': { type: 'boolean' },
+        edge: { type: 'boolean' },
+      },
+    });
+    const { 'cpu-prof': cpuProf, ...rest } = values;
+    raw = { ...rest, ...(cpuProf === undefined ? {} : { cpuProf }) };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
   const parsed = Flags.safeParse(raw);
   if (!parsed.success) {

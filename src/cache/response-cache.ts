@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { PUBLIC_CACHE_CONTROL } from './policy';
 
 export interface CachedResponse {
@@ -17,8 +18,6 @@ interface Stored extends CachedResponse {
   notModifiedHeaders: Record<string, string | string[]>;
   size: number;
   expiresAt: number;
-  touchedAt: number;
-  protected: boolean;
 }
 
 export interface CacheLimits {
@@ -35,23 +34,41 @@ const PROTECTED_SHARE = 0.8;
 /**
  * Public responses by request key, with tags naming the documents they were made from.
  *
- * A segmented LRU bounded in entries and bytes (bodies, headers and keys): a new entry starts on
- * probation and is protected once it is read again, so a flood of one-off URLs (random query
- * variants) only evicts other one-off URLs, never the hot entries. Entries expire after the TTL.
+ * A segmented LRU (two `lru-cache` segments) bounded in entries and bytes (bodies, headers and
+ * keys): a new entry starts on probation and is protected once it is read again, so a flood of
+ * one-off URLs (random query variants) only evicts other one-off URLs, never the hot entries; the
+ * protected segment's least recently used go back on probation. Entries expire after the TTL.
  * `generation` moves on every invalidation: a response computed from data read before an
  * invalidation is never stored after it.
  */
 export class ResponseCache {
-  private readonly probation = new Map<string, Stored>();
-  private readonly protectedEntries = new Map<string, Stored>();
+  private readonly probation: LRUCache<string, Stored>;
+  private readonly protectedEntries: LRUCache<string, Stored>;
   private readonly byTag = new Map<string, Set<string>>();
-  private probationBytes = 0;
-  private protectedBytes = 0;
   generation = 0;
   private readonly limits: CacheLimits;
 
   constructor(limits: Partial<CacheLimits> = {}) {
     this.limits = { maxEntries: 5000, maxBytes: 128 * 1024 * 1024, ttlMs: 300_000, ...limits };
+    const segment = (share: number) => ({
+      max: Math.max(1, Math.floor(this.limits.maxEntries * share)),
+      maxSize: Math.max(1, Math.floor(this.limits.maxBytes * share)),
+      sizeCalculation: (entry: Stored) => entry.size,
+    });
+    // Only evictions are handled here: deletes and overwrites are this class's own, which keeps
+    // the tag index itself.
+    this.probation = new LRUCache<string, Stored>({
+      ...segment(1 - PROTECTED_SHARE),
+      dispose: (entry, key, reason) => {
+        if (reason === 'evict') this.untag(key, entry);
+      },
+    });
+    this.protectedEntries = new LRUCache<string, Stored>({
+      ...segment(PROTECTED_SHARE),
+      dispose: (entry, key, reason) => {
+        if (reason === 'evict') this.probation.set(key, entry);
+      },
+    });
   }
 
   get size(): number {
@@ -59,7 +76,7 @@ export class ResponseCache {
   }
 
   get bytes(): number {
-    return this.probationBytes + this.protectedBytes;
+    return this.probation.calculatedSize + this.protectedEntries.calculatedSize;
   }
 
   has(key: string): boolean {
@@ -67,30 +84,17 @@ export class ResponseCache {
   }
 
   get(key: string): (CachedResponse & Pick<Stored, 'hitHeaders' | 'notModifiedHeaders'>) | undefined {
-    const now = Date.now();
     let entry = this.protectedEntries.get(key);
-    if (entry) {
-      if (now >= entry.expiresAt) return void this.delete(key);
-      // Refresh its place at most once a second (a hot entry is read thousands of times a
-      // second; moving it each time costs more than it buys).
-      if (now - entry.touchedAt > 1000) {
-        entry.touchedAt = now;
-        this.protectedEntries.delete(key);
+    if (!entry) {
+      entry = this.probation.peek(key);
+      if (!entry) return undefined;
+      if (Date.now() < entry.expiresAt) {
+        // Read again: protected from one-off entries.
+        this.probation.delete(key);
         this.protectedEntries.set(key, entry);
       }
-      return entry;
     }
-    entry = this.probation.get(key);
-    if (!entry) return undefined;
-    if (now >= entry.expiresAt) return void this.delete(key);
-    // Read again: protected from one-off entries.
-    this.probation.delete(key);
-    this.probationBytes -= entry.size;
-    entry.protected = true;
-    entry.touchedAt = now;
-    this.protectedEntries.set(key, entry);
-    this.protectedBytes += entry.size;
-    this.evict();
+    if (Date.now() >= entry.expiresAt) return void this.delete(key);
     return entry;
   }
 
@@ -100,24 +104,19 @@ export class ResponseCache {
     this.delete(key);
     const size = key.length + response.body.length + headerBytes(response.headers) + response.tags.reduce((n, tag) => n + tag.length, 0);
     if (size > this.limits.maxBytes * (1 - PROTECTED_SHARE)) return false; // would flush the probation segment alone
-    const now = Date.now();
     const entry: Stored = {
       ...response,
       hitHeaders: { ...response.headers, 'x-cache': 'hit' },
       notModifiedHeaders: notModifiedHeaders(response.headers),
       size,
-      expiresAt: now + Math.min(ttlMs, this.limits.ttlMs),
-      touchedAt: now,
-      protected: false,
+      expiresAt: Date.now() + Math.min(ttlMs, this.limits.ttlMs),
     };
-    this.probation.set(key, entry);
-    this.probationBytes += size;
     for (const tag of entry.tags) {
       let keys = this.byTag.get(tag);
       if (!keys) this.byTag.set(tag, (keys = new Set()));
       keys.add(key);
     }
-    this.evict();
+    this.probation.set(key, entry);
     return true;
   }
 
@@ -137,46 +136,22 @@ export class ResponseCache {
     this.probation.clear();
     this.protectedEntries.clear();
     this.byTag.clear();
-    this.probationBytes = 0;
-    this.protectedBytes = 0;
-  }
-
-  private evict(): void {
-    const protectedBytes = this.limits.maxBytes * PROTECTED_SHARE;
-    const protectedEntries = Math.max(1, Math.floor(this.limits.maxEntries * PROTECTED_SHARE));
-    // The protected segment over its share: its least recently used go back on probation.
-    while (this.protectedEntries.size > protectedEntries || this.protectedBytes > protectedBytes) {
-      const [key, entry] = this.protectedEntries.entries().next().value as [string, Stored];
-      this.protectedEntries.delete(key);
-      this.protectedBytes -= entry.size;
-      entry.protected = false;
-      this.probation.set(key, entry);
-      this.probationBytes += entry.size;
-    }
-    // Over the whole budget: probation goes first, oldest first.
-    while (this.size > this.limits.maxEntries || this.bytes > this.limits.maxBytes) {
-      const oldest = this.probation.keys().next().value ?? this.protectedEntries.keys().next().value;
-      if (oldest === undefined) break;
-      this.delete(oldest);
-    }
   }
 
   private delete(key: string): boolean {
-    const entry = this.protectedEntries.get(key) ?? this.probation.get(key);
+    const entry = this.protectedEntries.peek(key) ?? this.probation.peek(key);
     if (!entry) return false;
-    if (entry.protected) {
-      this.protectedEntries.delete(key);
-      this.protectedBytes -= entry.size;
-    } else {
-      this.probation.delete(key);
-      this.probationBytes -= entry.size;
-    }
+    if (!this.protectedEntries.delete(key)) this.probation.delete(key);
+    this.untag(key, entry);
+    return true;
+  }
+
+  private untag(key: string, entry: Stored): void {
     for (const tag of entry.tags) {
       const keys = this.byTag.get(tag);
       keys?.delete(key);
       if (keys?.size === 0) this.byTag.delete(tag);
     }
-    return true;
   }
 }
 

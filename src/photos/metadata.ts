@@ -50,13 +50,14 @@ function declaredCharset(bytes: Buffer): 'utf8' | 'other' | undefined {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-// Windows-1252's 0x80–0x9F (curly quotes, dashes, €…); the rest of its range is Latin-1. Node's own
-// 'windows-1252' decoder gives C1 control characters for these on builds without full ICU.
-const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+/**
+ * Windows-1252 by Node's own decoder. Not its one-shot `decode()`: on Node 20 that takes a Latin-1
+ * fast path and gives C1 control characters for 0x80–0x9F (curly quotes, dashes, €…;
+ * nodejs/node#56542); a streaming decode goes through ICU's converter, which is right. The
+ * encoding is single-byte, so nothing is held back between calls.
+ */
 function decodeWindows1252(bytes: Buffer): string {
-  let text = '';
-  for (const byte of bytes) text += byte >= 0x80 && byte <= 0x9f ? CP1252_HIGH[byte - 0x80] : String.fromCharCode(byte);
-  return text;
+  return new TextDecoder('windows-1252').decode(bytes, { stream: true });
 }
 
 /**

@@ -92,13 +92,18 @@ describe('docker-compose.yml (no Docker engine here: checked by construction)', 
     expect(app.networks?.default?.ipv4_address?.startsWith(subnet.replace(/\.0\/24$/, '.'))).toBe(true);
   });
 
-  it('deploys on a supported Node LTS (22 or 24) and says so in engines; this machine runs 20, which the range leaves out', () => {
-    expect(read('Dockerfile')).toMatch(/^FROM node:(22|24)-/m);
+  it('declares the Node it is built and tested on (this one) in engines, the lockfile and the Dockerfile, and says so', () => {
+    const major = Number(process.versions.node.split('.')[0]);
     const { engines } = JSON.parse(read('package.json')) as { engines: { node: string } };
     const [, min, max] = /^>=(\d+)\.\d+\.\d+ <(\d+)$/.exec(engines.node) ?? [];
-    expect(Number(min)).toBe(22);
-    expect(Number(max)).toBe(25);
-    expect(read('README.md')).toMatch(/Node (22|24)/);
+    expect(Number(min)).toBe(major);
+    expect(Number(max)).toBe(major + 1);
+    const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { engines?: { node?: string } }> };
+    expect(lock.packages[''].engines?.node).toBe(engines.node);
+    expect(read('Dockerfile')).toMatch(new RegExp(`^FROM node:${major}-`, 'm'));
+    // The README names it, and that CI does not build the image.
+    expect(read('README.md')).toMatch(new RegExp(`Node ${major}`));
+    expect(read('README.md')).toMatch(/CI does not (build|run)[^.]*Dockerfile|Dockerfile[^.]*not (built|run)[^.]*CI/i);
   });
 
   it('.env.example documents every variable the app reads, and nothing else', () => {

@@ -63,4 +63,15 @@ describe('photo metadata (IPTC IIM and XMP)', () => {
     expect(decodeIptcText(Buffer.from('Ã©', 'latin1').toString('latin1'), 'other')).toBe('Ã©');
     expect(decodeIptcText(Buffer.from('Ã©', 'latin1').toString('latin1'), undefined)).toBe('é');
   });
+
+  it('decodeIptcText: every byte of Windows-1252 as the WHATWG table maps it, call after call', () => {
+    // 0x80–0x9F are where Windows-1252 and Latin-1 differ (five are unassigned: kept as C1).
+    const high = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const expected = Array.from({ length: 256 }, (_, i) => (i >= 0x80 && i <= 0x9f ? high[i - 0x80] : String.fromCharCode(i))).join('');
+    for (let round = 0; round < 3; round += 1) expect(decodeIptcText(all.toString('latin1'), 'other')).toBe(expected);
+    // Text cut after a byte that would begin a multi-byte sequence elsewhere leaves nothing behind.
+    expect(decodeIptcText(Buffer.from([0xc3]).toString('latin1'), 'other')).toBe('Ã');
+    expect(decodeIptcText(Buffer.from([0x41]).toString('latin1'), 'other')).toBe('A');
+  });
 });

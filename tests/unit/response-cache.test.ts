@@ -62,6 +62,32 @@ describe('the response cache', () => {
     expect(cache.set('c', response('{}'), before)).toBe(false);
   });
 
+  it('forgets the tags of evicted entries, and still purges an entry moved back on probation', () => {
+    const cache = new ResponseCache({ maxEntries: 10, maxBytes: 1_000_000 });
+    cache.set('hot', response('{}', {}, ['doc:hot']), cache.generation);
+    cache.get('hot'); // protected
+    // Ten more entries read twice: the protected segment (8) pushes 'hot' back on probation.
+    for (let i = 0; i < 10; i += 1) {
+      cache.set(`warm-${i}`, response('{}', {}, [`doc:warm-${i}`]), cache.generation);
+      cache.get(`warm-${i}`);
+    }
+    for (let i = 0; i < 1000; i += 1) cache.set(`one-off-${i}`, response('{}', {}, [`doc:${i}`, 'list:article']), cache.generation);
+    const tagIndex = (cache as unknown as { byTag: Map<string, Set<string>> }).byTag;
+    expect(cache.size).toBeLessThanOrEqual(10);
+    // Bounded by what is cached, not by what ever was.
+    expect(tagIndex.size).toBeLessThanOrEqual(cache.size + 1);
+    expect([...tagIndex.values()].reduce((n, keys) => n + keys.size, 0)).toBeLessThanOrEqual(cache.size * 2);
+    cache.set('moved', response('{}', {}, ['doc:moved']), cache.generation);
+    cache.get('moved');
+    for (let i = 0; i < 8; i += 1) {
+      cache.set(`later-${i}`, response('{}', {}, []), cache.generation);
+      cache.get(`later-${i}`);
+    }
+    expect(cache.has('moved')).toBe(true); // on probation again, the oldest of the protected
+    expect(cache.invalidate(['doc:moved'])).toBe(1);
+    expect(cache.has('moved')).toBe(false);
+  });
+
   it('answers hits with X-Cache: hit, built once', () => {
     const cache = new ResponseCache();
     cache.set('a', response('{}'), cache.generation);
