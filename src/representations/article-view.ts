@@ -99,6 +99,17 @@ export function bylineText(article: ArticleView): string | undefined {
   return `By ${names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`}`;
 }
 
+/**
+ * Who wrote it, as names (a feed's dc:creator, Atom's author): the authors' records, else the
+ * byline without its "By" ("By X and Y, Associated Press" → "X and Y, Associated Press").
+ */
+export function creatorNames(article: ArticleView): string[] {
+  const names = (article.authors ?? []).map((a) => presentText(a.name)).filter((name): name is string => name !== undefined);
+  if (names.length > 0) return names;
+  const byline = presentText(article.byline)?.replace(/^by\s+/i, '').trim();
+  return byline ? [byline] : [];
+}
+
 /** Corrections that are out (dated at a publish), newest first. */
 export function publishedCorrections(article: ArticleView): Array<CorrectionView & { date: string }> {
   return (article.corrections ?? [])

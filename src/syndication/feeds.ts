@@ -3,7 +3,7 @@ import {
   absoluteUrl,
   articlePageUrl,
   baseUrl,
-  bylineText,
+  creatorNames,
   figuresInOrder,
   paragraphTexts,
   presentText,
@@ -42,10 +42,14 @@ function summary(article: ArticleView): string | undefined {
   return presentText(article.standfirst) ?? paragraphTexts(article)[0];
 }
 
-function articleItem(article: ArticleView, publicUrl: string): Item {
-  const byline = bylineText(article);
+function articleItem(article: ArticleView, publicUrl: string, format: 'rss' | 'atom'): Item {
+  const creators = creatorNames(article);
   const extensions: Item['extensions'] = [];
-  if (byline) extensions.push({ name: 'dc:creator', objects: { _attributes: { 'xmlns:dc': DC }, _text: byline } });
+  // RSS 2.0's <author> is an e-mail address: names go in Dublin Core's dc:creator, one each.
+  if (format === 'rss' && creators.length > 0) {
+    const objects = creators.map((name) => ({ _attributes: { 'xmlns:dc': DC }, _text: name }));
+    extensions.push({ name: 'dc:creator', objects: (objects.length === 1 ? objects[0] : objects) as unknown as Record<string, unknown> });
+  }
   const media = figuresInOrder(article)
     .filter(({ figure }) => figure.image?.url)
     .map(({ figure }) => ({
@@ -74,7 +78,7 @@ function articleItem(article: ArticleView, publicUrl: string): Item {
     date: new Date(article.updatedAt),
     published: firstPublished(article),
     description: summary(article),
-    author: byline ? [{ name: byline }] : undefined,
+    author: format === 'atom' && creators.length > 0 ? creators.map((name) => ({ name })) : undefined,
     category: categories.length > 0 ? categories : undefined,
     extensions,
   };
@@ -82,6 +86,8 @@ function articleItem(article: ArticleView, publicUrl: string): Item {
 
 function channel(info: FeedChannel, updated: Date): Feed {
   return new Feed({
+    // Atom: the publication is the author of every entry that names none of its own (RFC 4287 4.1.1).
+    author: { name: info.title },
     title: info.title,
     description: info.description,
     id: info.self,
@@ -100,7 +106,7 @@ export function articleFeed(articles: ArticleView[], info: FeedChannel, format: 
   // feed never changed: the epoch, not the time it was asked.
   const updated = articles.reduce((latest, a) => Math.max(latest, new Date(a.updatedAt).getTime()), 0);
   const feed = channel(info, new Date(updated));
-  for (const article of articles) feed.addItem(articleItem(article, info.publicUrl));
+  for (const article of articles) feed.addItem(articleItem(article, info.publicUrl, format));
   return format === 'rss' ? feed.rss2() : feed.atom1();
 }
 

@@ -40,9 +40,14 @@ export function sitemapIndex(parts: Array<{ url: string; lastmod?: string }>): P
   return render(new SitemapIndexStream(), parts);
 }
 
-/** ISO 639 language of a locale code (`zh-Hans` → `zh`): what Google News takes. */
+/**
+ * The language Google News takes for a locale code: ISO 639 (`en`, `ru`), except Chinese, which is
+ * `zh-cn` in simplified script and `zh-tw` in traditional (`zh-Hans` → `zh-cn`, `zh-Hant-HK` → `zh-tw`).
+ */
 export function newsLanguage(locale: string): string {
-  return locale.split('-')[0].toLowerCase();
+  const [language, ...rest] = locale.toLowerCase().split('-');
+  if (language !== 'zh') return language;
+  return rest.some((part) => ['hant', 'tw', 'hk', 'mo'].includes(part)) ? 'zh-tw' : 'zh-cn';
 }
 
 export function newsSitemap(entries: NewsEntry[], publication: string): Promise<string> {

@@ -7,6 +7,7 @@ import { importStories } from '../../scripts/import';
 import { parseStory } from '../../src/story';
 import { asEditViewSends, json, type Json } from '../helpers/http';
 import { sql } from '../helpers/database';
+import { atomProblems, rssProblems, sitemapProblems } from '../helpers/feed-validation';
 import { startApp, TEST_ADMIN, type TestApp } from '../helpers/strapi';
 
 /**
@@ -168,7 +169,8 @@ describe('feeds', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/application\/rss\+xml/);
     expect(response.headers.get('surrogate-key')).toMatch(/list:article/);
-    const feed = xml.parse(await response.text());
+    const rssText = await response.text();
+    const feed = xml.parse(rssText);
     const channel = feed.rss.channel;
     expect(channel.title).toBe('The Test Gazette');
     expect(channel.link).toBe('http://news.test/');
@@ -179,7 +181,10 @@ describe('feeds', () => {
     expect(item.guid['#text']).toBe(`tag:news.test,2026:article/${harbin.documentId}/en`);
     expect(new Date(item.pubDate).toISOString()).toBe(new Date(harbin.firstPublishDate).toISOString().replace(/\.\d{3}Z$/, '.000Z'));
     expect(item.description).toBe('Russian President Vladimir Putin arrived in the northeastern city on Friday.');
-    expect(item['dc:creator']['#text']).toBe('By Dake Kang and Emily Wang Fujiyama, Associated Press');
+    // A name, not a byline; no RSS <author> (that is an e-mail address); the whole feed as the W3C validator reads it.
+    expect(item['dc:creator']['#text']).toBe('Dake Kang and Emily Wang Fujiyama, Associated Press');
+    expect(item.author).toBeUndefined();
+    expect(rssProblems(rssText)).toEqual([]);
     expect(item['dc:creator']['@xmlns:dc']).toBe('http://purl.org/dc/elements/1.1/');
     expect([item.category].flat().map((c: Json) => c['#text'] ?? c)).toEqual(['World', 'Diplomacy', 'Trade']);
     const media = item['media:content'];
@@ -191,12 +196,16 @@ describe('feeds', () => {
   });
 
   it('Atom 1.0, a section feed, another locale; an unknown section is 404', async () => {
-    const atom = xml.parse(await (await get('/atom.xml')).text());
+    const atomText = await (await get('/atom.xml')).text();
+    expect(await atomProblems(atomText)).toEqual([]);
+    const atom = xml.parse(atomText);
     expect(atom.feed.title).toBe('The Test Gazette');
     const entries = atom.feed.entry as Json[];
     expect(entries).toHaveLength(3);
-    expect(entries[2].author.name).toBe('By Dake Kang and Emily Wang Fujiyama, Associated Press');
-    const section = xml.parse(await (await get('/sections/business/rss.xml')).text());
+    expect(entries[2].author.name).toBe('Dake Kang and Emily Wang Fujiyama, Associated Press');
+    const sectionText = await (await get('/sections/business/rss.xml')).text();
+    expect(rssProblems(sectionText)).toEqual([]);
+    const section = xml.parse(sectionText);
     expect(section.rss.channel.title).toBe('The Test Gazette: Business');
     expect([section.rss.channel.item].flat().map((i: Json) => i.title)).toEqual(['Trade fair closes']);
     expect((await get('/sections/nowhere/rss.xml')).status).toBe(404);
@@ -208,7 +217,9 @@ describe('feeds', () => {
 
 describe('sitemaps', () => {
   it('sitemap.xml: every published article with its lastmod', async () => {
-    const map = xml.parse(await (await get('/sitemap.xml')).text());
+    const text = await (await get('/sitemap.xml')).text();
+    expect(await sitemapProblems(text, 'urlset')).toEqual([]);
+    const map = xml.parse(text);
     const urls = [map.urlset.url].flat().map((u: Json) => u.loc).sort();
     expect(urls).toEqual(['http://news.test/news/council-approves-budget', 'http://news.test/news/putin-arrives-in-harbin', 'http://news.test/news/trade-fair-closes']);
     for (const u of [map.urlset.url].flat()) expect(new Date(u.lastmod).getTime()).toBeGreaterThan(0);
@@ -221,6 +232,7 @@ describe('sitemaps', () => {
     await sql(app.databaseUrl, `UPDATE articles SET first_publish_date = now() - interval '49 hours' WHERE document_id = $1`, [budget.documentId]);
     // First asked now: nothing cached from before the dates moved (a direct SQL change is no write the service sees).
     const text = await (await get('/news-sitemap.xml')).text();
+    expect(await sitemapProblems(text, 'news')).toEqual([]);
     const map = xml.parse(text);
     const urls = [map.urlset.url].flat();
     const locs = urls.map((u: Json) => u.loc);
@@ -260,7 +272,9 @@ describe('corrections', () => {
     const ld = await json(await get(`/api/articles/${harbin.documentId}/jsonld`));
     expect(ld.correction).toEqual([{ '@type': 'CorrectionComment', text: 'An earlier version misstated the day of the visit.', datePublished: new Date(date).toISOString() }]);
     expect(await (await get('/news/corrections')).text()).toContain('An earlier version misstated the day of the visit.');
-    const feed = xml.parse(await (await get('/corrections.rss')).text());
+    const correctionsText = await (await get('/corrections.rss')).text();
+    expect(rssProblems(correctionsText)).toEqual([]);
+    const feed = xml.parse(correctionsText);
     expect([feed.rss.channel.item].flat().map((i: Json) => i.title)).toEqual(['Correction: Putin arrives in Harbin']);
 
     // A re-import (forced) keeps it; the revision holds it.

@@ -19,8 +19,11 @@ describe('sitemaps', () => {
     expect(index.sitemapindex.sitemap.map((s: { loc: string }) => s.loc)).toEqual(['http://news.test/sitemaps/1.xml', 'http://news.test/sitemaps/2.xml']);
   });
 
-  it('Google News takes ISO 639 languages', () => {
-    expect(newsLanguage('zh-Hans')).toBe('zh');
+  it('Google News takes ISO 639 languages, and Chinese as zh-cn or zh-tw', () => {
+    expect(newsLanguage('zh-Hans')).toBe('zh-cn');
+    expect(newsLanguage('zh-Hant-TW')).toBe('zh-tw');
+    expect(newsLanguage('zh-HK')).toBe('zh-tw');
     expect(newsLanguage('en')).toBe('en');
+    expect(newsLanguage('en-GB')).toBe('en');
   });
 });
