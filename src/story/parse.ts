@@ -39,8 +39,14 @@ const BYTE_ORDER_MARK = '\uFEFF';
 // C0 controls other than tab, line feed and carriage return never occur in wire text.
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-// "Credit:" at the start of the line or after whitespace, case-sensitive; the rest of the line is the credit.
-const CREDIT_MARKER = /(?:^|\s)Credit:/g;
+// Chinese, Japanese and Korean script, and the full-width punctuation written with it (CJK symbols
+// and punctuation, full-width forms, vertical and compatibility forms): no space is put after them.
+const CJK_LETTERS = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}';
+const CJK = `${CJK_LETTERS}\\u3000-\\u303F\\uFF01-\\uFF60\\uFE10-\\uFE1F\\uFE30-\\uFE4F`;
+// "Credit:" at the start of the line, after whitespace, or straight after CJK text or punctuation
+// (`哈尔滨。Credit: 美联社`), case-sensitive; a full-width colon too. The rest of the line is the credit.
+const CREDIT_MARKER = new RegExp(`(?:^|\\s|(?<=[${CJK}]))Credit[:：]`, 'gu');
+const HAS_CREDIT_MARKER = new RegExp(CREDIT_MARKER.source, 'u');
 
 /**
  * Decodes a wire file's bytes (strict UTF-8) and parses it.
@@ -247,12 +253,12 @@ function classifyBlock(block: RawBlock): Block {
   let markerEnd = -1;
   for (const match of lastLine.matchAll(CREDIT_MARKER)) {
     markerEnd = (match.index ?? 0) + match[0].length;
-    markerStart = markerEnd - 'Credit:'.length;
+    markerStart = markerEnd - 'Credit:'.length; // either colon is one UTF-16 unit
   }
   if (markerStart >= 0) {
     const credit = lastLine.slice(markerEnd).trim();
     // A "credit" that is empty or longer than any real credit line is prose that happens to say "Credit:".
-    if (credit !== '' && credit.length <= CREDIT_MAX_LENGTH && !credit.includes('Credit:')) {
+    if (credit !== '' && credit.length <= CREDIT_MAX_LENGTH && !/Credit[:：]/.test(credit)) {
       const captionLines = [...block.lines.slice(0, -1), lastLine.slice(0, markerStart)];
       return { type: 'figure', caption: captionLines.join(' ').trim(), credit, line: block.line };
     }
@@ -277,7 +283,7 @@ const NAME_SEPARATOR = /\s*,\s*|\s+and\s+|\s*&\s*/i;
 export function parseByline(block: { lines: string[] }): string[] | null {
   if (block.lines.length !== 1) return null;
   const match = BYLINE.exec(block.lines[0].trim());
-  if (!match || /(?:^|\s)Credit:/.test(match[1])) return null;
+  if (!match || HAS_CREDIT_MARKER.test(match[1])) return null;
   const names = match[1]
     .split(NAME_SEPARATOR)
     .map((name) => name.trim())
@@ -299,13 +305,44 @@ export function nameCase(name: string): string {
 // then optionally `(AGENCY)`, then a dash (`—` or `–`, spaced or not, or ` - `), then the text.
 const DATELINE = /^(\p{Lu}[\p{Lu}\p{M}.'’\- ]*[\p{Lu}\p{M}.])(, [\p{L}\p{M}.'’\- ]+?)?(?: \([^()]{1,60}\))?(?: ?[—–] ?| - )(\S[\s\S]*)$/u;
 
-/** `HARBIN, China (AP) — Russian President…` → { dateline: "HARBIN, China", rest: "Russian President…" }. */
+// The same in Chinese and Japanese copy: a place in CJK script (2–20 characters), optionally a
+// region or date after a comma (`北京，5月17日`), an agency in parentheses, then a dash (`——`, `—`,
+// `―`, `－`, `–`), spaced or not: `哈尔滨（美联社）——正文`, `ハルビン（AP）― 本文`. Without capitals
+// to tell a place, the agency must look like one: a Latin name (AP, Reuters, AFP) or a CJK name
+// ending as agencies' and papers' names do (美联社, 共同通信, 中新网, 人民日报…), so prose with a
+// parenthesis and a dash stays prose.
+const CJK_PLACE = `[${CJK_LETTERS}・·]{2,20}`;
+const CJK_AGENCY = `[A-Za-z][A-Za-z .&'-]{0,29}|[${CJK_LETTERS}]{0,10}(?:社|通信|通讯|电|電|网|網|报|報|台|新闻|新聞|共同|時事|ロイター|ブルームバーグ)`;
+const CJK_DATELINE = new RegExp(
+  `^(${CJK_PLACE})((?:[，,、] ?[\\p{L}\\p{N}・· ]{1,20}?)?)[（(](${CJK_AGENCY})[)）] ?(?:——|—|―|－|–|-) ?(\\S[\\s\\S]*)$`,
+  'u'
+);
+// Japanese agency style: `【北京＝共同】本文`, `【ワシントン時事】本文` (a place, then the agency).
+const BRACKET_DATELINE = new RegExp(`^【(${CJK_PLACE})[＝=]?(?:${CJK_AGENCY})】 ?(\\S[\\s\\S]*)$`, 'u');
+// Chinese agency style: `新华社北京5月17日电 正文` or `本报北京5月17日电（记者 王芳）正文`.
+const DISPATCH_DATELINE = new RegExp(
+  `^(?:新华社|中新社|中新网|本报)(${CJK_PLACE})(\\d{1,2}月\\d{1,2}日)电(?:[（(][^（）()]{1,30}[)）])? ?(\\S[\\s\\S]*)$`,
+  'u'
+);
+
+/**
+ * `HARBIN, China (AP) — Russian President…` → { dateline: "HARBIN, China", rest: "Russian President…" };
+ * `哈尔滨（美联社）——俄罗斯总统…` → { dateline: "哈尔滨", rest: "俄罗斯总统…" }. Null if none.
+ */
 export function parseDateline(text: string): { dateline: string; rest: string } | null {
   const match = DATELINE.exec(text);
-  if (!match) return null;
-  const place = match[1].trim();
-  if (!/\p{Lu}.*\p{Lu}/u.test(place)) return null; // one capital letter is not a place name
-  return { dateline: `${place}${match[2] ?? ''}`, rest: match[3] };
+  if (match) {
+    const place = match[1].trim();
+    if (!/\p{Lu}.*\p{Lu}/u.test(place)) return null; // one capital letter is not a place name
+    return { dateline: `${place}${match[2] ?? ''}`, rest: match[3] };
+  }
+  const cjk = CJK_DATELINE.exec(text);
+  if (cjk) return { dateline: `${cjk[1]}${cjk[2]}`, rest: cjk[4] };
+  const bracket = BRACKET_DATELINE.exec(text);
+  if (bracket) return { dateline: bracket[1], rest: bracket[2] };
+  const dispatch = DISPATCH_DATELINE.exec(text);
+  if (dispatch) return { dateline: dispatch[1], rest: dispatch[3] };
+  return null;
 }
 
 function lineForIssue(
