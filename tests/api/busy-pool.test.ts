@@ -8,7 +8,8 @@ import { startApp, type TestApp } from '../helpers/strapi';
 let app: TestApp;
 
 beforeAll(async () => {
-  app = await startApp({ env: { DATABASE_POOL_MAX: '1', DATABASE_ACQUIRE_TIMEOUT: '300', CACHE_ENABLED: 'false' } });
+  // A one-connection pool must still boot on two busy cores: a second of wait for a connection.
+  app = await startApp({ env: { DATABASE_POOL_MAX: '1', DATABASE_ACQUIRE_TIMEOUT: '1000', CACHE_ENABLED: 'false' } });
 });
 afterAll(async () => {
   await app?.stop();
@@ -17,8 +18,9 @@ afterAll(async () => {
 it('a request that finds the pool busy gets 503 "busy"; the breaker does not open', async () => {
   expect((await fetch(`${app.baseUrl}/api/articles`)).status).toBe(200);
   // knex runs a query when it is awaited: `then` starts it now.
-  const held = app.strapi.db.connection.raw('SELECT pg_sleep(1.5)').then(() => undefined);
-  await new Promise((r) => setTimeout(r, 100));
+  // Held for longer than a request waits for it (1 s), with margin either side.
+  const held = app.strapi.db.connection.raw('SELECT pg_sleep(3)').then(() => undefined);
+  await new Promise((r) => setTimeout(r, 200));
   const busy = await fetch(`${app.baseUrl}/api/articles`);
   expect(busy.status).toBe(503);
   expect(busy.headers.get('retry-after')).toBe('1');

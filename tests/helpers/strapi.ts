@@ -45,8 +45,17 @@ export async function startApp(options: { databaseUrl?: string; databaseName?: s
   });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createStrapi } = require('@strapi/strapi') as typeof import('@strapi/strapi');
-  const strapi = await createStrapi({ appDir: ROOT, distDir: join(ROOT, 'dist') }).load();
-  await strapi.listen();
+  const strapi = createStrapi({ appDir: ROOT, distDir: join(ROOT, 'dist') });
+  try {
+    await strapi.load();
+    await strapi.listen();
+  } catch (error) {
+    // A boot that failed leaves nothing open behind it (its pool, the boot lock's connection, the
+    // bus): the test fails with the error instead of the run hanging after it.
+    await strapi.destroy().catch(() => undefined);
+    if (!options.databaseUrl && database.name) await dropTestDatabase(database.name).catch(() => undefined);
+    throw error;
+  }
   const address = strapi.server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('server did not listen');
   return {

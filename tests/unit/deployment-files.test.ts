@@ -106,6 +106,14 @@ describe('docker-compose.yml (no Docker engine here: checked by construction)', 
     expect(read('README.md')).toMatch(/CI does not (build|run)[^.]*Dockerfile|Dockerfile[^.]*not (built|run)[^.]*CI/i);
   });
 
+  it('no test script hides leaked handles: jest exits by itself (no --forceExit)', () => {
+    const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    const jest = Object.entries(scripts).filter(([, command]) => /\bjest\b/.test(command));
+    expect(jest.map(([name]) => name)).toEqual(expect.arrayContaining(['test', 'test:cluster', 'test:e2e']));
+    expect(jest.filter(([, command]) => command.includes('forceExit'))).toEqual([]);
+    expect(read('.ci/run')).not.toContain('forceExit');
+  });
+
   it('.env.example documents every variable the app reads, and nothing else', () => {
     const example = read('.env.example');
     const known = [...Object.keys(EnvSchema.shape), ...SECRET_NAMES];
