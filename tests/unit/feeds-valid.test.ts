@@ -98,7 +98,7 @@ describe('sitemaps a validator accepts', () => {
     );
     expect(await sitemapProblems(news, 'news')).toEqual([]);
     expect(news).toContain('<news:language>zh-cn</news:language>');
-    expect(await sitemapProblems(news.replace('<news:language>zh-cn<', '<news:language>zh<').replace('<news:language>en<', '<news:language>en-GB<'), 'news')).toHaveLength(1);
+    expect(await sitemapProblems(news.replace('<news:language>en<', '<news:language>en-GB<'), 'news')).toHaveLength(1); // a region is not taken
     expect((await sitemapProblems(news.replace(/<news:title>[^<]*<\/news:title>/, ''), 'news')).length).toBeGreaterThan(0);
   });
 });
