@@ -39,13 +39,17 @@ const BYTE_ORDER_MARK = '\uFEFF';
 // C0 controls other than tab, line feed and carriage return never occur in wire text.
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-// Chinese, Japanese and Korean script, and the full-width punctuation written with it (CJK symbols
-// and punctuation, full-width forms, vertical and compatibility forms): no space is put after them.
-const CJK_LETTERS = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}';
-const CJK = `${CJK_LETTERS}\\u3000-\\u303F\\uFF01-\\uFF60\\uFE10-\\uFE1F\\uFE30-\\uFE4F`;
-// "Credit:" at the start of the line, after whitespace, or straight after CJK text or punctuation
-// (`哈尔滨。Credit: 美联社`), case-sensitive; a full-width colon too. The rest of the line is the credit.
-const CREDIT_MARKER = new RegExp(`(?:^|\\s|(?<=[${CJK}]))Credit[:：]`, 'gu');
+// Chinese, Japanese and Korean letters, with the marks written inside words (ー, 々, 〆, ・), which
+// Unicode files under no script (ー in コーヒー, ・ in ニューヨーク・タイムズ).
+const CJK_LETTERS = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}\\u30FC\\u30FB\\u3005\\u3006';
+// What ends a word or clause in CJK copy, where English puts a space: a letter, or full-width
+// punctuation that closes (。，、！？：；and closing brackets and quotes). An opening bracket or
+// quote does not (`「Credit: 一个词」` is prose, as `(Credit: card)` is in English).
+const CJK_BEFORE_CREDIT = `${CJK_LETTERS}、。〃〉》」』】〕〗〙〛〞〟！＂＇），．：；？］｝｠｡｣､`;
+// "Credit:" at the start of the line, after whitespace, or straight after CJK text or closing
+// punctuation (`哈尔滨。Credit: 美联社`), case-sensitive; a full-width colon too (only CJK input
+// methods type it). The rest of the line is the credit.
+const CREDIT_MARKER = new RegExp(`(?:^|\\s|(?<=[${CJK_BEFORE_CREDIT}]))Credit[:：]`, 'gu');
 const HAS_CREDIT_MARKER = new RegExp(CREDIT_MARKER.source, 'u');
 
 /**
@@ -305,23 +309,39 @@ export function nameCase(name: string): string {
 // then optionally `(AGENCY)`, then a dash (`—` or `–`, spaced or not, or ` - `), then the text.
 const DATELINE = /^(\p{Lu}[\p{Lu}\p{M}.'’\- ]*[\p{Lu}\p{M}.])(, [\p{L}\p{M}.'’\- ]+?)?(?: \([^()]{1,60}\))?(?: ?[—–] ?| - )(\S[\s\S]*)$/u;
 
-// The same in Chinese and Japanese copy: a place in CJK script (2–20 characters), optionally a
-// region or date after a comma (`北京，5月17日`), an agency in parentheses, then a dash (`——`, `—`,
-// `―`, `－`, `–`), spaced or not: `哈尔滨（美联社）——正文`, `ハルビン（AP）― 本文`. Without capitals
-// to tell a place, the agency must look like one: a Latin name (AP, Reuters, AFP) or a CJK name
-// ending as agencies' and papers' names do (美联社, 共同通信, 中新网, 人民日报…), so prose with a
-// parenthesis and a dash stays prose.
-const CJK_PLACE = `[${CJK_LETTERS}・·]{2,20}`;
-const CJK_AGENCY = `[A-Za-z][A-Za-z .&'-]{0,29}|[${CJK_LETTERS}]{0,10}(?:社|通信|通讯|电|電|网|網|报|報|台|新闻|新聞|共同|時事|ロイター|ブルームバーグ)`;
+// The same in Chinese and Japanese copy. With no capitals to mark a place, the agency is what
+// marks a dateline, so it must be a news agency by name (a parenthesis after a clause is more
+// often an abbreviation or a source: `人工智能（AI）——`, `（人民出版社）`); a pair such as `AFP＝時事`
+// is one too. An unknown agency is a miss, which keeps the text whole; a guess could cut prose.
+const AGENCY_NAMES = [
+  'AP', 'AFP', 'Reuters', 'Bloomberg', 'Kyodo', 'Jiji', 'Xinhua', 'Yonhap', 'dpa', 'DPA', 'EFE', 'ANSA', 'TASS', 'UPI',
+  'Bernama', 'Antara', 'Interfax', 'Sputnik', 'Anadolu',
+  '美联社', '美聯社', '路透社', '路透', '法新社', '新华社', '新華社', '中新社', '共同社', '共同通信', '共同', '时事社',
+  '時事通信', '時事', '彭博社', '彭博', '塔斯社', '俄新社', '韩联社', '韓聯社', '聯合ニュース', '德新社', '埃菲社',
+  '安莎社', '中央社', '合众国际社', 'ロイター', 'ブルームバーグ', 'タス', '新華社',
+];
+const CJK_AGENCY = `(?:${AGENCY_NAMES.join('|')})(?: ?[＝=・/／] ?(?:${AGENCY_NAMES.join('|')}))?`;
+// A place: 2–12 Han or katakana characters, as long as a city with its country (`美国华盛顿`,
+// `アメリカ・ニューヨーク`). No hiragana: Japanese prose has it, place names almost never do.
+const CJK_PLACE = '[\\p{Script=Han}\\p{Script=Katakana}\\u30FC\\u30FB\\u3005·]{2,12}';
+// A place that ends as an agency's, a site's or a paper's name is the subject of prose about it
+// (`美联社（AP）——`, `美国有线电视新闻网（CNN）`), not where the story was filed.
+// So is one with a word no place name has (的, 了, 这, 们, 说): `他说（美联社）——` opens a sentence.
+const NOT_A_PLACE = new RegExp(`(?:社|通信|通讯|网|網|报|報|新闻|新聞|ニュース|${AGENCY_NAMES.join('|')})$|[的了这這们們说說]`, 'u');
+const CJK_DASH = '(?:——|—|―|－|–|-)';
+const CJK_SPACE = '[ \\u3000]?';
+// `哈尔滨（美联社）——正文`, `北京，5月17日（美联社）—— 正文`, `ハルビン（AP）― 本文`: a place, optionally
+// a region or date after a comma (kept, as `, China` is in English), the agency in parentheses,
+// then a dash, spaced or not.
 const CJK_DATELINE = new RegExp(
-  `^(${CJK_PLACE})((?:[，,、] ?[\\p{L}\\p{N}・· ]{1,20}?)?)[（(](${CJK_AGENCY})[)）] ?(?:——|—|―|－|–|-) ?(\\S[\\s\\S]*)$`,
+  `^(${CJK_PLACE})((?:[，,、]${CJK_SPACE}[\\p{Script=Han}\\p{Script=Katakana}\\u30FC\\u30FB\\p{N} ]{1,12})?)${CJK_SPACE}[（(](?:${CJK_AGENCY})[)）]${CJK_SPACE}${CJK_DASH}${CJK_SPACE}(\\S[\\s\\S]*)$`,
   'u'
 );
-// Japanese agency style: `【北京＝共同】本文`, `【ワシントン時事】本文` (a place, then the agency).
-const BRACKET_DATELINE = new RegExp(`^【(${CJK_PLACE})[＝=]?(?:${CJK_AGENCY})】 ?(\\S[\\s\\S]*)$`, 'u');
+// Japanese agency style: `【北京＝共同】本文`, `【ワシントン時事】本文`: the place, then the agency.
+const BRACKET_DATELINE = new RegExp(`^【(${CJK_PLACE}?)[＝=]?(?:${CJK_AGENCY})】${CJK_SPACE}(\\S[\\s\\S]*)$`, 'u');
 // Chinese agency style: `新华社北京5月17日电 正文` or `本报北京5月17日电（记者 王芳）正文`.
 const DISPATCH_DATELINE = new RegExp(
-  `^(?:新华社|中新社|中新网|本报)(${CJK_PLACE})(\\d{1,2}月\\d{1,2}日)电(?:[（(][^（）()]{1,30}[)）])? ?(\\S[\\s\\S]*)$`,
+  `^(?:新华社|中新社|中新网|本报)(${CJK_PLACE})([0-9０-９]{1,2}月[0-9０-９]{1,2}日)电(?:[（(][^（）()]{1,30}[)）])?${CJK_SPACE}(\\S[\\s\\S]*)$`,
   'u'
 );
 
@@ -337,9 +357,9 @@ export function parseDateline(text: string): { dateline: string; rest: string } 
     return { dateline: `${place}${match[2] ?? ''}`, rest: match[3] };
   }
   const cjk = CJK_DATELINE.exec(text);
-  if (cjk) return { dateline: `${cjk[1]}${cjk[2]}`, rest: cjk[4] };
+  if (cjk && !NOT_A_PLACE.test(cjk[1])) return { dateline: `${cjk[1]}${cjk[2].trimEnd()}`, rest: cjk[3] };
   const bracket = BRACKET_DATELINE.exec(text);
-  if (bracket) return { dateline: bracket[1], rest: bracket[2] };
+  if (bracket && !NOT_A_PLACE.test(bracket[1])) return { dateline: bracket[1], rest: bracket[2] };
   const dispatch = DISPATCH_DATELINE.exec(text);
   if (dispatch) return { dateline: dispatch[1], rest: dispatch[3] };
   return null;

@@ -123,4 +123,83 @@ describe('wire copy in Chinese or Japanese parses as the same copy in English do
       expect([text, s.dateline]).toEqual([text, null]);
     }
   });
+
+  it('the issue examples, and a caption ending in the katakana ー (no script of its own), are photos', () => {
+    expect(story('标题\n\n普京在哈尔滨。Credit: AP\n\n正文。\n').lead).toEqual({ caption: '普京在哈尔滨。', credit: 'AP' });
+    expect(story('見出し\n\nプーチン大統領（中央）Credit: 共同通信\n\n本文。\n').lead).toEqual({ caption: 'プーチン大統領（中央）', credit: '共同通信' });
+    expect(story('見出し\n\nハルビンの屋台で売られるコーヒーCredit: AP\n\n本文。\n').lead).toEqual({ caption: 'ハルビンの屋台で売られるコーヒー', credit: 'AP' });
+    expect(story('見出し\n\nニューヨーク・タイムズスクエアCredit：ロイター\n\n本文。\n').lead).toEqual({ caption: 'ニューヨーク・タイムズスクエア', credit: 'ロイター' });
+  });
+
+  it('"Credit:" in prose is a photo or a paragraph in CJK exactly when it is in English', () => {
+    const kind = (block: string) => {
+      const s = story(`H\n\n${block}\n\nText.\n`);
+      return s.lead ? 'photo' : 'paragraph';
+    };
+    const longTail = (unit: string) => unit.repeat(Math.ceil(300 / unit.length));
+    const pairs: Array<[string, string, 'photo' | 'paragraph']> = [
+      // Mid-sentence in a long paragraph: what follows is longer than any credit line.
+      [`The board gave him Credit: ${longTail('for the rescue, and more, ')}`, `董事会把功劳归于他，Credit: ${longTail('因为他救了大家，')}`, 'paragraph'],
+      // Right after an opening bracket or quote: no space in English, an opening mark in CJK.
+      ['A card (Credit: Visa) is accepted.', '信用卡（Credit: 维萨）可以使用。', 'paragraph'],
+      ['He said "Credit: none".', '他说「Credit: 没有」。', 'paragraph'],
+      // Nothing after it, or another Credit: after it.
+      ['He deserves the Credit:', '他应得的Credit：', 'paragraph'],
+      ['Credit: where due. Credit: and again: Credit:', 'Credit：应得的。Credit：再来：Credit：', 'paragraph'],
+      // A short line after a closing mark or a space: the credit of a photo in both.
+      ['The square at dawn. Credit: AP', '黎明时的广场。Credit: 美联社', 'photo'],
+    ];
+    for (const [english, cjk, expected] of pairs) {
+      expect([english, kind(english)]).toEqual([english, expected]);
+      expect([cjk, kind(cjk)]).toEqual([cjk, expected]);
+    }
+    expect(story(`H\n\n${pairs[0][1]}\n`).body).toEqual([{ type: 'paragraph', text: pairs[0][1] }]);
+  });
+
+  it('a CJK dateline gives what the English one does: the place with its region or date, no agency, the text after the dash', () => {
+    const english = story('H\n\nHARBIN, China (AP) — Putin arrived.\n');
+    const chinese = story('H\n\n哈尔滨，中国（美联社）—— 普京抵达。\n');
+    expect([english.dateline, english.body[0]]).toEqual(['HARBIN, China', { type: 'paragraph', text: 'Putin arrived.' }]);
+    expect([chinese.dateline, chinese.body[0]]).toEqual(['哈尔滨，中国', { type: 'paragraph', text: '普京抵达。' }]);
+    const cases: Array<[string, string | null, string]> = [
+      ['北京，5月17日（美联社）—— 正文', '北京，5月17日', '正文'],
+      ['ハルビン（AP）― 本文', 'ハルビン', '本文'],
+      ['【北京＝共同】本文', '北京', '本文'],
+      ['ニューヨーク（ロイター）－本文', 'ニューヨーク', '本文'], // ー has no script of its own
+      ['アメリカ・ニューヨーク（AFP＝時事）　本文', null, 'アメリカ・ニューヨーク（AFP＝時事）　本文'], // no dash: not one
+      ['アメリカ・ニューヨーク（AFP＝時事）―　本文', 'アメリカ・ニューヨーク', '本文'],
+      ['ソウル（聯合ニュース）― 本文', 'ソウル', '本文'],
+      ['【北京共同】本文', '北京', '本文'],
+      ['新华社北京５月１７日电 正文', '北京', '正文'],
+    ];
+    for (const [paragraph, dateline, rest] of cases) {
+      const s = story(`标题\n\n${paragraph}\n`);
+      expect([paragraph, s.dateline, s.body[0]]).toEqual([paragraph, dateline, { type: 'paragraph', text: rest }]);
+    }
+  });
+
+  it('CJK prose with a parenthesis and a dash, or a bracketed label, stays a plain paragraph', () => {
+    for (const text of [
+      '人工智能（AI）——这项技术正在改变世界。', // an abbreviation, not an agency
+      '国内生产总值（GDP）——经济的晴雨表。',
+      '他们使用了新技术（ChatGPT）——效果很好。',
+      '人工知能（AI）― 技術は進歩している。',
+      '这本书（人民出版社）——值得一读。', // a publisher, not an agency
+      '我们关注了天气（天气预报）——明天有雨。',
+      '他去了电视台（湖南电视台）——录节目。',
+      '这座城市（互联网）——发展很快。',
+      '美联社（AP）——美国最大的通讯社。', // the agency is the subject
+      '美国有线电视新闻网（CNN）——全球媒体。',
+      '他说（美联社）——消息属实。', // a clause before the agency
+      '日本は（共同）― 報じた。', // hiragana: Japanese prose
+      '【今日新闻】今天的新闻。', // a source label, not 【place＝agency】
+      '【人民日报】评论：坚持。',
+      '【央视新闻】记者获悉。',
+      '【新华网】消息。',
+      '【ワシントン＝田中太郎】米政府は声明を出した。', // a reporter, not an agency
+    ]) {
+      const s = story(`标题\n\n${text}\n`);
+      expect([text, s.dateline, s.body[0]]).toEqual([text, null, { type: 'paragraph', text }]);
+    }
+  });
 });
