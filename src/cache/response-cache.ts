@@ -50,21 +50,23 @@ export class ResponseCache {
 
   constructor(limits: Partial<CacheLimits> = {}) {
     this.limits = { maxEntries: 5000, maxBytes: 128 * 1024 * 1024, ttlMs: 300_000, ...limits };
-    const segment = (share: number) => ({
-      max: Math.max(1, Math.floor(this.limits.maxEntries * share)),
-      maxSize: Math.max(1, Math.floor(this.limits.maxBytes * share)),
-      sizeCalculation: (entry: Stored) => entry.size,
-    });
+    const sized = { sizeCalculation: (entry: Stored) => entry.size };
     // Only evictions are handled here: deletes and overwrites are this class's own, which keeps
-    // the tag index itself.
+    // the tag index itself. Probation may use whatever the protected segment leaves of the whole
+    // budget (`trim`); the protected segment keeps to its share, its least recently used going
+    // back on probation.
     this.probation = new LRUCache<string, Stored>({
-      ...segment(1 - PROTECTED_SHARE),
+      ...sized,
+      max: Math.max(1, this.limits.maxEntries),
+      maxSize: Math.max(1, this.limits.maxBytes),
       dispose: (entry, key, reason) => {
         if (reason === 'evict') this.untag(key, entry);
       },
     });
     this.protectedEntries = new LRUCache<string, Stored>({
-      ...segment(PROTECTED_SHARE),
+      ...sized,
+      max: Math.max(1, Math.floor(this.limits.maxEntries * PROTECTED_SHARE)),
+      maxSize: Math.max(1, Math.floor(this.limits.maxBytes * PROTECTED_SHARE)),
       dispose: (entry, key, reason) => {
         if (reason === 'evict') this.probation.set(key, entry);
       },
@@ -92,6 +94,7 @@ export class ResponseCache {
         // Read again: protected from one-off entries.
         this.probation.delete(key);
         this.protectedEntries.set(key, entry);
+        this.trim();
       }
     }
     if (Date.now() >= entry.expiresAt) return void this.delete(key);
@@ -117,7 +120,13 @@ export class ResponseCache {
       keys.add(key);
     }
     this.probation.set(key, entry);
+    this.trim();
     return true;
+  }
+
+  /** Over the whole budget: probation goes first, least recently used first. */
+  private trim(): void {
+    while ((this.size > this.limits.maxEntries || this.bytes > this.limits.maxBytes) && this.probation.size > 0) this.probation.pop();
   }
 
   invalidate(tags: Iterable<string>): number {

@@ -17,6 +17,17 @@ describe('the response cache', () => {
     expect(cache.size).toBeLessThan(10);
   });
 
+  it('entries read once may use the whole budget while few are read twice', () => {
+    const cache = new ResponseCache({ maxEntries: 100, maxBytes: 1_000_000 });
+    for (let i = 0; i < 100; i += 1) cache.set(`once-${i}`, response('{}', {}, [`doc:${i}`]), cache.generation);
+    expect(cache.size).toBe(100);
+    expect(cache.has('once-0')).toBe(true);
+    cache.set('one-more', response('{}'), cache.generation);
+    expect(cache.size).toBe(100);
+    expect(cache.has('once-0')).toBe(false); // the least recently stored went
+    expect(cache.invalidate(['doc:0'])).toBe(0); // and its tags with it
+  });
+
   it('a flood of one-off keys (random query variants or origins) does not evict entries read twice', () => {
     const cache = new ResponseCache({ maxEntries: 100, maxBytes: 1_000_000 });
     cache.set('hot', response('{"hot":true}'), cache.generation);
