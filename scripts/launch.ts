@@ -7,6 +7,7 @@ import { destroyStrapi, loadStrapi } from '../src/runtime/load-strapi';
 import { serverNodeFlags } from '../src/runtime/node-flags';
 import { fillMissingSecrets, secretsWarning } from '../src/runtime/secrets';
 import { DatabaseUnreachableError, settledDatabaseUrl, waitForDatabase } from '../src/runtime/wait-for-database';
+import { runBackupCommand, runRestoreCommand } from './backup';
 import { runImportCommand, runSeed } from './import';
 
 /**
@@ -17,11 +18,12 @@ import { runImportCommand, runSeed } from './import';
 const ROOT = resolve(__dirname, '..', '..');
 const say = (line: string) => console.error(`[news] ${line}`);
 
-const USAGE = 'usage: node scripts/cli.js <start|develop|demo|seed|import> [import options]';
+const COMMANDS = ['start', 'develop', 'demo', 'seed', 'import', 'backup', 'restore', 'strapi'];
+const USAGE = `usage: node scripts/cli.js <${COMMANDS.join('|')}> [options]`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || !['start', 'develop', 'demo', 'seed', 'import'].includes(command)) {
+  if (!command || !COMMANDS.includes(command)) {
     say(USAGE);
     return 2;
   }
@@ -39,6 +41,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'import') {
     return runImportCommand(rest, { withStrapi: (work) => withDatabase(env, () => withLoadedStrapi(work)) });
   }
+  if (command === 'backup') return runBackupCommand(rest, { withDatabase: (work) => withDatabase(env, work), withLoadedStrapi });
+  // A restore goes into an empty database: no secrets are made in it before the archive's arrive.
+  if (command === 'restore') return runRestoreCommand(rest, { withDatabase: (work) => withDatabase(env, work, { secrets: false }), withLoadedStrapi });
+  if (command === 'strapi') return withDatabase(env, () => runStrapiCli(rest));
   if (command === 'seed') return withDatabase(env, () => withLoadedStrapi((strapi) => runSeed(strapi, ROOT)));
   return withDatabase(env, async () => {
     if (command === 'demo') {
@@ -58,7 +64,8 @@ async function withSharedSecrets(work: () => Promise<number>): Promise<number> {
   return work();
 }
 
-async function withDatabase(env: Env, work: () => Promise<number>): Promise<number> {
+async function withDatabase(env: Env, work: () => Promise<number>, { secrets = true } = {}): Promise<number> {
+  const withSecrets = () => (secrets ? withSharedSecrets(work) : work());
   const configured = databaseConnection(env);
   if (configured) {
     try {
@@ -75,7 +82,7 @@ async function withDatabase(env: Env, work: () => Promise<number>): Promise<numb
       }
       throw error;
     }
-    return withSharedSecrets(work);
+    return withSecrets();
   }
   say('DATABASE_URL is not set: starting the embedded PostgreSQL');
   let embedded: EmbeddedDatabase;
@@ -98,7 +105,7 @@ async function withDatabase(env: Env, work: () => Promise<number>): Promise<numb
   process.on('SIGTERM', onSignal);
   say(`embedded PostgreSQL listening on 127.0.0.1:${embedded.port} (data in ${relative(ROOT, embedded.dataDir).startsWith('..') ? embedded.dataDir : relative(ROOT, embedded.dataDir)})`);
   try {
-    return await withSharedSecrets(work);
+    return await withSecrets();
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -117,6 +124,29 @@ async function withLoadedStrapi(work: (strapi: Awaited<ReturnType<typeof loadStr
 }
 
 let strapiChildRunning = false;
+
+/**
+ * `npm run strapi -- <command>`: Strapi's own CLI (export, import, transfer, ts:generate-types…)
+ * with the environment the service gets: the database (embedded included) and the secrets.
+ */
+function runStrapiCli(args: string[]): Promise<number> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(join(ROOT, 'node_modules', '.bin', 'strapi'), args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, STRAPI_TELEMETRY_DISABLED: 'true' } });
+    strapiChildRunning = true;
+    const forward = (signal: NodeJS.Signals) => () => void child.kill(signal);
+    const onInt = forward('SIGINT');
+    const onTerm = forward('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    child.on('error', (error) => say(`strapi: ${error.message}`));
+    child.on('close', (code) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      strapiChildRunning = false;
+      resolvePromise(code ?? 1);
+    });
+  });
+}
 
 function runStrapi(mode: 'start' | 'develop', env: Env, announce: boolean): Promise<number> {
   return new Promise((resolvePromise) => {

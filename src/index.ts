@@ -7,6 +7,7 @@ import { ensureIndexes } from './bootstrap/indexes';
 import { ensureLocales } from './bootstrap/locales';
 import { ensurePublicPermissions } from './bootstrap/permissions';
 import { ensureArticleWebhook } from './bootstrap/webhooks';
+import { purgeEdgeIfRestored } from './backup/after-restore';
 import { startClusterBus, stopClusterBus } from './cache/cluster-bus';
 import { installFastPath } from './cache/install';
 import { countMemo } from './cache/count-memo';
@@ -77,11 +78,13 @@ export default {
     }
     // After the boot's own writes (permissions, accounts): from here every write is captured,
     // its purges written to the edge's outbox in its own transaction.
-    installPublicView(strapi, openEdgeOutbox(strapi, env));
+    const edge = openEdgeOutbox(strapi, env);
+    installPublicView(strapi, edge);
     installFastPath(strapi);
     rememberPublicPermissions(strapi); // after ensurePublicPermissions: starts from the settled role
     installRequestTracker(strapi.server.httpServer);
     await startClusterBus(env.REDIS_URL, databaseClientConfig(env), (line) => strapi.log.info(line));
+    await purgeEdgeIfRestored(strapi, edge); // the first boot after a restore: nothing from before it
     if (runningAsServer()) startEdgeDelivery();
     // Only now can a job write (an overdue publish, at once): change capture, the bus and the
     // outbox are ready for it.

@@ -43,9 +43,9 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
 
-function run(args: string[], env: Record<string, string | undefined>): RunningProcess {
+function run(args: string[], env: Record<string, string | undefined>, root = ROOT): RunningProcess {
   // stdin is a pipe the child watches: when this process dies, the child's stdin closes.
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -98,10 +98,10 @@ export function portIsFree(port: number): Promise<boolean> {
  * Starts an instance on `port`, or, when something else already listens there, on the next free
  * port 1,000 above it (tests pick ports arithmetically; the instance says which it got).
  */
-export async function startInstance(requested: number, env: Record<string, string | undefined>, timeoutMs = 90_000): Promise<Instance> {
+export async function startInstance(requested: number, env: Record<string, string | undefined>, timeoutMs = 90_000, root = ROOT): Promise<Instance> {
   let port = requested;
   while (!(await portIsFree(port))) port += 1000;
-  const proc = run([join(ROOT, 'scripts', 'cli.js'), 'start'], { ...INSTANCE_ENV, PORT: String(port), ...env });
+  const proc = run([join(root, 'scripts', 'cli.js'), 'start'], { ...INSTANCE_ENV, PORT: String(port), ...env }, root);
   const baseUrl = `http://127.0.0.1:${port}`;
   await Promise.race([
     waitFor(async () => ((await fetch(`${baseUrl}/_health`)).ok ? true : undefined), timeoutMs, `instance on ${port}`),
@@ -117,9 +117,9 @@ export function serverPid(instance: RunningProcess): number {
   return Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(instance.child.pid)], { encoding: 'utf8' }).trim().split(/\s+/)[0]);
 }
 
-/** `node scripts/cli.js <args>` to completion (seed, import). */
-export async function runCli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
-  const proc = run([join(ROOT, 'scripts', 'cli.js'), ...args], { ...INSTANCE_ENV, ...env });
+/** `node scripts/cli.js <args>` to completion (seed, import), in this checkout or another copy of it. */
+export async function runCli(args: string[], env: Record<string, string | undefined>, root = ROOT): Promise<{ code: number | null; output: string }> {
+  const proc = run([join(root, 'scripts', 'cli.js'), ...args], { ...INSTANCE_ENV, ...env }, root);
   const code = await proc.exited;
   return { code, output: proc.output() };
 }

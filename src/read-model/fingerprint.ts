@@ -11,7 +11,7 @@ import { READ_MODEL_TABLE } from './projection';
  * row stale (see checkReadModelFingerprint); the boot's rebuild makes them again, and reads
  * meanwhile build what they show on the fly.
  */
-const STATE_TABLE = `${READ_MODEL_TABLE}_state`;
+export const STATE_TABLE = `${READ_MODEL_TABLE}_state`;
 
 /** Raised when the projection itself (src/read-model/projection.ts) changes what a row holds. */
 const FORMAT = 3; // 3: rows carry their search columns (src/search)

@@ -21,6 +21,13 @@ export type SecretName = (typeof SECRET_NAMES)[number];
  */
 export const SECRETS_TABLE = 'news_service_secrets';
 
+/** Its DDL (also run by a restore: a pre-boot table is not in the schema Strapi makes). */
+export async function createSecretsTable(client: Pick<Client, 'query'>): Promise<void> {
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${SECRETS_TABLE} (name text PRIMARY KEY, value text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+  );
+}
+
 const LegacyFile = z.record(z.string(), z.string());
 
 function generate(name: SecretName): string {
@@ -52,9 +59,7 @@ export async function fillMissingSecrets(
     // Instances booting at once: one at a time here (CREATE TABLE IF NOT EXISTS races otherwise).
     await client.query('BEGIN');
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('${SECRETS_TABLE}'))`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${SECRETS_TABLE} (name text PRIMARY KEY, value text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
-    );
+    await createSecretsTable(client);
     await client.query(
       `INSERT INTO ${SECRETS_TABLE} (name, value) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (name) DO NOTHING`,
       [missing, candidates],

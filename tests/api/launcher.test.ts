@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { runCli } from '../helpers/cli';
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyCheckout } from '../helpers/checkout';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, removeEmbeddedCluster } from '../../src/runtime/embedded-postgres';
@@ -89,13 +90,7 @@ describe('run by root from a folder only root can enter (mode 700)', () => {
     privateDir = mkdtempSync(join(tmpdir(), 'news-private-'));
     chmodSync(privateDir, 0o700);
     project = join(privateDir, 'clone');
-    // Everything but node_modules copied; node_modules hard-linked (nothing writes into it).
-    cpSync(ROOT, project, { recursive: true, verbatimSymlinks: true, filter: (source) => !/\/(node_modules|\.git|\.tmp)$/.test(source) });
-    try {
-      execFileSync('cp', ['-al', join(ROOT, 'node_modules'), join(project, 'node_modules')]);
-    } catch {
-      cpSync(join(ROOT, 'node_modules'), join(project, 'node_modules'), { recursive: true, verbatimSymlinks: true }); // another filesystem
-    }
+    copyCheckout(project);
   });
   afterAll(() => {
     removeEmbeddedCluster(join(project, '.tmp', 'postgres'));
@@ -115,10 +110,10 @@ describe('run by root from a folder only root can enter (mode 700)', () => {
   });
 
   /** `npm run demo` in the private clone, on a free port: its output so far, its exit, its health. */
-  const startDemo = async () => {
+  const startDemo = async (root = project) => {
     const port = String(await freePort());
-    const child = spawn(process.execPath, [join(project, 'scripts', 'cli.js'), 'demo'], {
-      cwd: project,
+    const child = spawn(process.execPath, [join(root, 'scripts', 'cli.js'), 'demo'], {
+      cwd: root,
       env: { ...process.env, DATABASE_URL: undefined, NEWS_SKIP_BUILD: 'true', SERVE_ADMIN_PANEL: 'false', HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -173,6 +168,34 @@ describe('run by root from a folder only root can enter (mode 700)', () => {
     expect(await demo.exited).toBe(0);
     expect(demo.output).toMatch(/embedded PostgreSQL stopped/);
   });
+
+  it('a backup while the demo runs (sharing its embedded database), restored on another clean copy into its own embedded database', async () => {
+    const demo = await startDemo();
+    expect(await demo.untilHealthy()).toBe(true);
+    const archive = join(privateDir, 'demo.backup');
+    const backup = await runCli(['backup', archive], { DATABASE_URL: undefined, LOG_LEVEL: 'error' }, 180_000, project);
+    expect([backup.code, backup.stderr]).toEqual([0, expect.stringMatching(new RegExp(`using the embedded PostgreSQL that process ${demo.child.pid} runs`))]);
+    expect(backup.stdout).toMatch(/backup: wrote .*demo\.backup/);
+    expect(await demo.healthy()).toBe(true);
+    const before = await (await fetch(`http://127.0.0.1:${demo.port}/api/articles`)).json();
+    demo.child.kill('SIGTERM');
+    expect(await demo.exited).toBe(0);
+
+    const other = copyCheckout(join(privateDir, 'restored'));
+    try {
+      const restore = await runCli(['restore', archive], { DATABASE_URL: undefined, LOG_LEVEL: 'error' }, 180_000, other);
+      expect([restore.code, restore.stderr]).toEqual([0, expect.stringContaining('embedded PostgreSQL listening')]);
+      expect(restore.stderr).not.toMatch(/using the embedded PostgreSQL that process/); // its own cluster, not the first copy's
+      const restored = await startDemo(other);
+      expect(await restored.untilHealthy()).toBe(true);
+      expect(restored.output).toMatch(/unchanged 1/); // the demo's seed finds the story already there
+      expect(await (await fetch(`http://127.0.0.1:${restored.port}/api/articles`)).json()).toEqual(before);
+      restored.child.kill('SIGTERM');
+      expect(await restored.exited).toBe(0);
+    } finally {
+      removeEmbeddedCluster(join(other, '.tmp', 'postgres'));
+    }
+  }, 300_000);
 
   it('a start-up failure of the embedded database is one line saying what to do, never a stack trace', async () => {
     // The binaries missing (an install without them): the links of this copy only.
