@@ -220,7 +220,7 @@ export async function runRestoreCommand(argv: string[], deps: BackupDeps): Promi
           }
           const env = readEnv();
           const edge = openEdgeOutbox(strapi, env);
-          await purgeEverything(strapi, edge);
+          const purged = await purgeEverything(strapi, edge);
           let uploads = `${plural(manifest.uploads.files.length, 'uploaded file')} (${humanBytes(manifest.uploads.bytes)}) into public/uploads`;
           if (manifest.uploads.provider === 'aws-s3') uploads = 'no uploaded files: the backed-up installation kept them in S3 (restore the bucket by its own means)';
           else if (env.S3_BUCKET && manifest.uploads.files.length > 0) uploads = `${manifest.uploads.files.length} uploaded files NOT placed: this installation stores uploads in the S3 bucket ${env.S3_BUCKET}; copy them there from the archive's uploads/`;
@@ -228,7 +228,13 @@ export async function runRestoreCommand(argv: string[], deps: BackupDeps): Promi
           console.log(`restore: ${file} (made ${manifest.createdAt}, service ${manifest.code.service}, Strapi ${manifest.code.strapi}) into ${where(connected.config)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
           console.log(`  database  ${manifest.tables.length} tables, ${rows} rows`);
           console.log(`  uploads   ${uploads}`);
-          console.log(`  caches    ${edge ? `purged here and at the edge (${edge.targets.join(', ')})` : 'the first server to start with an edge configured purges it'}`);
+          const caches =
+            purged === null
+              ? 'the first server to start with an edge configured purges it'
+              : purged
+                ? `purged here and at the edge (${edge?.targets.join(', ')}); the first server to start purges it again`
+                : `the edge (${edge?.targets.join(', ')}) did not answer: its purge is queued in the database, and the first server to start delivers it`;
+          console.log(`  caches    ${caches}`);
           const notGiven = manifest.secrets.fromEnvironment.filter((name) => !given.has(name));
           if (notGiven.length > 0) {
             say(`the backed-up installation took ${notGiven.join(', ')} from its environment: not in the archive; give the servers the same values, or its sessions, API tokens and preview links are refused`);

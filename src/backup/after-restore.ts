@@ -24,14 +24,25 @@ export async function markRestored(client: Pick<Client, 'query'>, at: Date): Pro
   );
 }
 
-/** The restoring process (Strapi loaded after the load committed): purge now, here and at the edge. */
-export async function purgeEverything(strapi: Core.Strapi, outbox: PurgeOutbox | null): Promise<void> {
-  if (outbox) await strapi.db.transaction(({ trx }) => outbox.enqueue(trx, [TAG_PERMISSIONS], true));
+/** How long a purge of everything may hold up the restore or a boot (then the outbox retries it). */
+const DELIVERY_WAIT_MS = 5000;
+
+/**
+ * The restoring process (Strapi loaded after the load committed): purge now, here and at the
+ * edge. Returns whether every edge acknowledged (null: no edge configured).
+ */
+export async function purgeEverything(strapi: Core.Strapi, outbox: PurgeOutbox | null): Promise<boolean | null> {
   invalidate([TAG_PERMISSIONS]);
-  outbox?.wake();
+  if (!outbox) return null;
+  await strapi.db.transaction(({ trx }) => outbox.enqueue(trx, [TAG_PERMISSIONS], true));
+  return outbox.flush(DELIVERY_WAIT_MS);
 }
 
-/** A server's boot: a restore's mark becomes a purge of everything at this server's edge, once. */
+/**
+ * A server's boot: a restore's mark becomes a purge of everything at this server's edge, once
+ * (the mark goes in the purge's transaction), delivered before the server starts serving: the
+ * edge may have cached, since the restore, errors or pages from the origin being down.
+ */
 export async function purgeEdgeIfRestored(strapi: Core.Strapi, outbox: PurgeOutbox | null): Promise<void> {
   if (!outbox) return;
   const purged = await strapi.db.transaction(async ({ trx }) => {
@@ -39,8 +50,11 @@ export async function purgeEdgeIfRestored(strapi: Core.Strapi, outbox: PurgeOutb
     if (deleted > 0) await outbox.enqueue(trx, [TAG_PERMISSIONS], true);
     return deleted > 0;
   });
-  if (purged) {
-    strapi.log.info('a restore happened since the last boot: every copy at the edge is purged');
-    outbox.wake();
-  }
+  if (!purged) return;
+  const delivered = await outbox.flush(DELIVERY_WAIT_MS);
+  strapi.log.info(
+    delivered
+      ? 'a restore happened since the last boot: every copy at the edge is purged'
+      : 'a restore happened since the last boot: the purge of every copy at the edge is queued (the edge did not answer in time); it is retried until delivered'
+  );
 }

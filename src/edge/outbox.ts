@@ -85,6 +85,15 @@ export class PurgeOutbox {
   }
 
   /**
+   * Delivers what is pending now and waits for it, `deadlineMs` at most: true when every target
+   * acknowledged. (What fails stays in the table for the retries and the poll.)
+   */
+  async flush(deadlineMs: number): Promise<boolean> {
+    const all = Promise.all(this.lanes.map((lane) => this.run(lane))).then(() => this.lanes.every((lane) => lane.failures === 0));
+    return Promise.race([all, sleep(deadlineMs).then(() => false)]);
+  }
+
+  /**
    * Delivers what is pending, for `deadlineMs` at most (a command that wrote, before it exits;
    * a server shutting down), then stops. What is left stays for the other processes.
    */
