@@ -7,7 +7,7 @@ import { Client, type ClientConfig } from 'pg';
 import { markRestored, purgeEverything } from '../src/backup/after-restore';
 import { MANIFEST, packArchive, placeUploads, stageUploads, unpackArchive } from '../src/backup/archive';
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, ArchiveError, newerSchemaReason, type CodeVersions, type Manifest } from '../src/backup/manifest';
-import { countTables, dropServiceSchemas, dumpTables, listTables, loadTables, missingFromSchema, otherSessions } from '../src/backup/tables';
+import { countTables, dropServiceSchemas, dumpTables, fixTextFormats, listTables, loadTables, otherSessions, schemaGaps } from '../src/backup/tables';
 import { openEdgeOutbox } from '../src/edge';
 import { databaseClientConfig, readEnv } from '../src/env';
 import { createSecretsTable, SECRET_NAMES, SECRETS_TABLE } from '../src/runtime/secrets';
@@ -63,10 +63,26 @@ export function codeVersions(root = ROOT): CodeVersions {
   };
 }
 
-function staging(kind: string): string {
+/**
+ * A private staging folder under .tmp/, removed when the command ends, however it ends: an
+ * interrupt (Ctrl-C, SIGTERM) exits through process.exit, which runs the removal.
+ */
+function staging(kind: string): { dir: string; remove(): void } {
   const tmp = join(ROOT, '.tmp');
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
-  return mkdtempSync(join(tmp, `${kind}-`));
+  const dir = mkdtempSync(join(tmp, `${kind}-`));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const interrupted = () => process.exit(130);
+  process.on('exit', remove);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) if (process.listenerCount(signal) === 0) process.once(signal, interrupted);
+  return {
+    dir,
+    remove() {
+      remove();
+      process.off('exit', remove);
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, interrupted);
+    },
+  };
 }
 
 function where(config: ClientConfig): string {
@@ -87,7 +103,11 @@ export function humanBytes(bytes: number): string {
 }
 
 async function connect(): Promise<{ client: Client; config: ClientConfig }> {
-  const config = databaseClientConfig(readEnv());
+  const env = readEnv();
+  if (env.DATABASE_SCHEMA && env.DATABASE_SCHEMA !== 'public') {
+    throw new ArchiveError(`DATABASE_SCHEMA=${env.DATABASE_SCHEMA}: backups cover the public schema (and pgboss) only; back this database up with pg_dump -n ${env.DATABASE_SCHEMA} -n pgboss`);
+  }
+  const config = databaseClientConfig(env);
   if (!config) throw new ArchiveError('no database configured');
   const client = new Client({ ...config, application_name: `news-backup:${process.pid}` });
   client.on('error', () => undefined);
@@ -119,15 +139,19 @@ export async function runBackupCommand(argv: string[], deps: BackupDeps): Promis
   }
   return deps.withDatabase(async () => {
     const env = readEnv();
-    const work = staging('backup');
+    const stage = staging('backup');
+    const work = stage.dir;
     let client: Client | undefined;
     try {
       const connected = await connect();
       client = connected.client;
       mkdirSync(join(work, 'data'));
       const started = Date.now();
-      const snapshot = await dumpTables(client, work);
+      // Uploads copied before the snapshot (a file deleted meanwhile is still in the archive for the
+      // row that names it), then what appeared since (a row in the snapshot may name it).
       const uploads = env.S3_BUCKET ? [] : await stageUploads(UPLOADS, work);
+      const snapshot = await dumpTables(client, work);
+      if (!env.S3_BUCKET) uploads.push(...(await stageUploads(UPLOADS, work, new Set(uploads.map((upload) => upload.path)))));
       const code = codeVersions();
       const manifest: Manifest = {
         format: ARCHIVE_FORMAT,
@@ -154,7 +178,7 @@ export async function runBackupCommand(argv: string[], deps: BackupDeps): Promis
       return failure('backup', error);
     } finally {
       await client?.end().catch(() => undefined);
-      rmSync(work, { recursive: true, force: true });
+      stage.remove();
     }
   });
 }
@@ -166,7 +190,8 @@ export async function runRestoreCommand(argv: string[], deps: BackupDeps): Promi
     return 2;
   }
   const { file, force } = args;
-  const work = staging('restore');
+  const stage = staging('restore');
+  const work = stage.dir;
   try {
     // The whole archive is checked before the database is touched: a bad one writes nothing.
     let manifest: Manifest;
@@ -179,6 +204,7 @@ export async function runRestoreCommand(argv: string[], deps: BackupDeps): Promi
     }
     return await deps.withDatabase(async () => {
       let client: Client | undefined;
+      let booted = false;
       try {
         const connected = await connect();
         client = connected.client;
@@ -186,6 +212,7 @@ export async function runRestoreCommand(argv: string[], deps: BackupDeps): Promi
         if (others.count > 0) {
           throw new ArchiveError(`refused: ${others.count} other session(s) are connected to ${where(connected.config)}${others.names ? ` (${others.names})` : ''}; stop every instance of the service first`);
         }
+        await fixTextFormats(client);
         const present = await countTables(client);
         if (present > 0 && !force) {
           throw new ArchiveError(`refused: the database ${where(connected.config)} is not empty (${present} tables); restore into an empty database, or give --force to replace everything in it`);
@@ -200,18 +227,22 @@ export async function runRestoreCommand(argv: string[], deps: BackupDeps): Promi
         for (const name of SECRET_NAMES) process.env[name] ||= randomBytes(24).toString('base64');
         say('making this code\'s schema (Strapi boots once, without serving)');
         const loaded = client;
-        return await deps.withLoadedStrapi(async (strapi) => {
+        booted = true;
+        // From here the database holds what the boot makes: a restore that fails leaves it empty again.
+        const code = await deps.withLoadedStrapi(async (strapi) => {
           await stopScheduler(); // pg-boss's maintenance stays off the tables being loaded
           if (manifest.tables.some((table) => table.name === SECRETS_TABLE && table.schema === 'public')) await createSecretsTable(loaded);
-          const missing = missingFromSchema(manifest.tables, await listTables(loaded));
-          if (missing.length > 0) {
-            throw new ArchiveError(`this code's schema has no place for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}: the archive was made by another version of the service`);
+          const gaps = schemaGaps(manifest.tables, await listTables(loaded));
+          if (gaps.columns.length > 0) {
+            throw new ArchiveError(`this code's schema has no place for ${gaps.columns.slice(0, 5).join(', ')}${gaps.columns.length > 5 ? ` and ${gaps.columns.length - 5} more` : ''}: the archive was made by another version of the service`);
           }
+          if (gaps.tables.length > 0) say(`not restored, not tables of this service: ${gaps.tables.join(', ')}`);
+          const tables = manifest.tables.filter((table) => !gaps.tables.includes(`${table.schema}.${table.name}`));
           const started = Date.now();
           await loaded.query('BEGIN');
           let rows: number;
           try {
-            rows = await loadTables(loaded, work, manifest.tables, manifest.sequences);
+            rows = await loadTables(loaded, work, tables, manifest.sequences);
             await markRestored(loaded, new Date());
             await loaded.query('COMMIT');
           } catch (error) {
@@ -226,7 +257,7 @@ export async function runRestoreCommand(argv: string[], deps: BackupDeps): Promi
           else if (env.S3_BUCKET && manifest.uploads.files.length > 0) uploads = `${manifest.uploads.files.length} uploaded files NOT placed: this installation stores uploads in the S3 bucket ${env.S3_BUCKET}; copy them there from the archive's uploads/`;
           else placeUploads(work, manifest.uploads.files, UPLOADS);
           console.log(`restore: ${file} (made ${manifest.createdAt}, service ${manifest.code.service}, Strapi ${manifest.code.strapi}) into ${where(connected.config)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-          console.log(`  database  ${manifest.tables.length} tables, ${rows} rows`);
+          console.log(`  database  ${tables.length} tables, ${rows} rows`);
           console.log(`  uploads   ${uploads}`);
           const caches =
             purged === null
@@ -241,13 +272,23 @@ export async function runRestoreCommand(argv: string[], deps: BackupDeps): Promi
           }
           return 0;
         });
+        booted = false;
+        return code;
       } catch (error) {
-        return failure('restore', error);
+        const code = failure('restore', error);
+        if (booted && client) {
+          // Strapi is stopped by now: what its boot made goes, and the database is empty again.
+          await dropServiceSchemas(client).then(
+            () => say('the database is left empty, as it was before the restore'),
+            (dropError: Error) => say(`the database keeps what the restore's boot made (${dropError.message}); restore again with --force`)
+          );
+        }
+        return code;
       } finally {
         await client?.end().catch(() => undefined);
       }
     });
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    stage.remove();
   }
 }

@@ -37,7 +37,9 @@ function buildIfStale() {
 }
 
 process.env.STRAPI_TELEMETRY_DISABLED = 'true';
-if (process.env.NEWS_SKIP_BUILD !== 'true') buildIfStale();
+// `npm run strapi -- build` builds by itself.
+const strapiBuild = process.argv[2] === 'strapi' && process.argv[3] === 'build';
+if (process.env.NEWS_SKIP_BUILD !== 'true' && !strapiBuild) buildIfStale();
 require(join(dist, 'scripts', 'launch.js'))
   .main(process.argv.slice(2))
   .then((code) => process.exit(code), (error) => {

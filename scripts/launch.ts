@@ -7,7 +7,6 @@ import { destroyStrapi, loadStrapi } from '../src/runtime/load-strapi';
 import { serverNodeFlags } from '../src/runtime/node-flags';
 import { fillMissingSecrets, secretsWarning } from '../src/runtime/secrets';
 import { DatabaseUnreachableError, settledDatabaseUrl, waitForDatabase } from '../src/runtime/wait-for-database';
-import { runBackupCommand, runRestoreCommand } from './backup';
 import { runImportCommand, runSeed } from './import';
 
 /**
@@ -41,10 +40,17 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'import') {
     return runImportCommand(rest, { withStrapi: (work) => withDatabase(env, () => withLoadedStrapi(work)) });
   }
-  if (command === 'backup') return runBackupCommand(rest, { withDatabase: (work) => withDatabase(env, work), withLoadedStrapi });
-  // A restore goes into an empty database: no secrets are made in it before the archive's arrive.
-  if (command === 'restore') return runRestoreCommand(rest, { withDatabase: (work) => withDatabase(env, work, { secrets: false }), withLoadedStrapi });
-  if (command === 'strapi') return withDatabase(env, () => runStrapiCli(rest));
+  // Neither writes secrets into the database: a backup only reads it (a standby, the wrong
+  // database named by mistake), and a restore goes into an empty one. Unreachable: one line,
+  // after DATABASE_CONNECT_TIMEOUT (10 s unless set), not a line per attempt.
+  const operator = { secrets: false, quiet: true };
+  if (command === 'backup' || command === 'restore') {
+    // Loaded only now: its modules read the environment as they load, which is checked above.
+    const { runBackupCommand, runRestoreCommand } = await import('./backup');
+    const run = command === 'backup' ? runBackupCommand : runRestoreCommand;
+    return run(rest, { withDatabase: (work) => withDatabase(env, work, operator), withLoadedStrapi });
+  }
+  if (command === 'strapi') return needsDatabase(rest) ? withDatabase(env, () => runStrapiCli(rest)) : runStrapiCli(rest);
   if (command === 'seed') return withDatabase(env, () => withLoadedStrapi((strapi) => runSeed(strapi, ROOT)));
   return withDatabase(env, async () => {
     if (command === 'demo') {
@@ -64,12 +70,12 @@ async function withSharedSecrets(work: () => Promise<number>): Promise<number> {
   return work();
 }
 
-async function withDatabase(env: Env, work: () => Promise<number>, { secrets = true } = {}): Promise<number> {
+async function withDatabase(env: Env, work: () => Promise<number>, { secrets = true, quiet = false } = {}): Promise<number> {
   const withSecrets = () => (secrets ? withSharedSecrets(work) : work());
   const configured = databaseConnection(env);
   if (configured) {
     try {
-      const taken = await waitForDatabase(configured, env.DATABASE_CONNECT_TIMEOUT ?? 60, say);
+      const taken = await waitForDatabase(configured, env.DATABASE_CONNECT_TIMEOUT ?? (quiet ? 10 : 60), quiet ? () => undefined : say);
       if (configured.sslFallback !== undefined && env.DATABASE_URL) {
         // prefer/allow: this server's answer decides, once, for every client after this one.
         process.env.DATABASE_URL = settledDatabaseUrl(env.DATABASE_URL, taken);
@@ -125,13 +131,22 @@ async function withLoadedStrapi(work: (strapi: Awaited<ReturnType<typeof loadStr
 
 let strapiChildRunning = false;
 
+/** Strapi CLI commands that never open the database (no embedded server started, no wait). */
+const WITHOUT_DATABASE = new Set(['build', 'version', '-v', '--version', 'help', '-h', '--help', 'ts:generate-types', 'generate', 'report', 'templates:generate', 'telemetry:enable', 'telemetry:disable']);
+
+export function needsDatabase(args: readonly string[]): boolean {
+  return args.length > 0 && !WITHOUT_DATABASE.has(args[0] as string);
+}
+
 /**
  * `npm run strapi -- <command>`: Strapi's own CLI (export, import, transfer, ts:generate-types…)
  * with the environment the service gets: the database (embedded included) and the secrets.
  */
 function runStrapiCli(args: string[]): Promise<number> {
   return new Promise((resolvePromise) => {
-    const child = spawn(join(ROOT, 'node_modules', '.bin', 'strapi'), args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, STRAPI_TELEMETRY_DISABLED: 'true' } });
+    // The app it loads (export, console…) is not a server: it runs no scheduled job.
+    const env = { ...process.env, STRAPI_TELEMETRY_DISABLED: 'true', SCHEDULE_WORKERS: 'false' };
+    const child = spawn(join(ROOT, 'node_modules', '.bin', 'strapi'), args, { cwd: ROOT, stdio: 'inherit', env });
     strapiChildRunning = true;
     const forward = (signal: NodeJS.Signals) => () => void child.kill(signal);
     const onInt = forward('SIGINT');

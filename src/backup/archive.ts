@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, createReadStream, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import * as tar from 'tar';
 import { ArchiveError, parseManifest, type Manifest, type UploadEntry } from './manifest';
@@ -33,19 +33,23 @@ function filesUnder(root: string): string[] {
 }
 
 /**
- * The local provider's files, staged under `staging/uploads` (hard links where the filesystem
- * allows, copies otherwise: the archive holds what was there at this moment), with their sums.
+ * The local provider's files, copied under `staging/uploads` with their sums (copies, not links:
+ * Strapi's "replace media" rewrites a file in place, and the archive must hold the bytes it was
+ * summed with). `known`: paths staged already (a second pass takes only what appeared since); a
+ * file deleted while this runs is left out.
  */
-export async function stageUploads(uploadsDir: string, staging: string): Promise<UploadEntry[]> {
+export async function stageUploads(uploadsDir: string, staging: string, known: ReadonlySet<string> = new Set()): Promise<UploadEntry[]> {
   const entries: UploadEntry[] = [];
   for (const source of filesUnder(uploadsDir)) {
     const path = relative(uploadsDir, source).split(sep).join('/');
+    if (known.has(path)) continue;
     const target = join(staging, 'uploads', path);
     mkdirSync(dirname(target), { recursive: true });
     try {
-      linkSync(source, target);
-    } catch {
       copyFileSync(source, target);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') continue; // deleted meanwhile
+      throw error;
     }
     entries.push({ path, bytes: statSync(target).size, sha256: await sha256File(target) });
   }
@@ -56,12 +60,16 @@ export async function stageUploads(uploadsDir: string, staging: string): Promise
 export async function packArchive(staging: string, file: string): Promise<number> {
   const partial = `${file}.partial-${process.pid}`;
   const members = [MANIFEST, 'data', 'uploads'].filter((name) => existsSync(join(staging, name)));
+  const removePartial = () => rmSync(partial, { force: true });
+  process.on('exit', removePartial); // interrupted: no half-written archive is left
   try {
+    writeFileSync(partial, '', { mode: 0o600 }); // it holds the secrets: private from its first byte
+    chmodSync(partial, 0o600);
     await tar.c({ file: partial, cwd: staging, portable: true }, members);
-    chmodSync(partial, 0o600); // it holds the secrets
     renameSync(partial, file);
   } finally {
-    rmSync(partial, { force: true });
+    removePartial();
+    process.off('exit', removePartial);
   }
   return statSync(file).size;
 }
@@ -76,7 +84,7 @@ const MEMBER = /^(manifest\.json|data\/[^/]+|uploads\/.+|data\/?|uploads\/?)$/;
 export async function unpackArchive(file: string, staging: string): Promise<Manifest> {
   let stat;
   try {
-    stat = lstatSync(file);
+    stat = statSync(file); // a link to an archive (latest.backup) is followed
   } catch {
     throw new ArchiveError(`no such file: ${file}`);
   }

@@ -18,6 +18,18 @@ import { ArchiveError, type SequenceEntry, type TableEntry } from './manifest';
 export const BACKED_UP_SCHEMAS = ['public', 'pgboss'] as const;
 
 /**
+ * Both sessions (the copy out and the copy in) read and write values in one fixed text form, as
+ * pg_dump does: a database whose DateStyle is `SQL, DMY` would otherwise turn 2026-03-12 into
+ * 2026-12-03 on the way back.
+ */
+export async function fixTextFormats(client: Query): Promise<void> {
+  await client.query(`SET datestyle = ISO; SET intervalstyle = postgres; SET extra_float_digits = 3; SET client_encoding = 'UTF8'; SET timezone = 'UTC'`);
+}
+
+/** Kept as the restoring code's boot wrote them: the schema's own bookkeeping. */
+export const KEPT_ON_RESTORE: ReadonlySet<string> = new Set(['public.strapi_database_schema', 'pgboss.version']);
+
+/**
  * Left out of an archive: one machine's moment (who has an article open, edit leases, purges
  * addressed to the old installation's edge) and the schema's own bookkeeping, which the restoring
  * code writes for the schema it made (Strapi's schema snapshot, pg-boss's schema version).
@@ -51,6 +63,8 @@ export async function listTables(client: Query): Promise<TableInfo[]> {
                   ORDER BY a.attnum) AS columns
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+        -- An extension's own tables (PostGIS's spatial_ref_sys…) belong to the extension, not to us.
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
       ORDER BY n.nspname, c.relname`,
     [BACKED_UP_SCHEMAS],
   );
@@ -183,6 +197,7 @@ async function optionalColumn(client: Query, sql: string): Promise<string[]> {
  * reading and writing; only a change of a table's definition waits (ACCESS SHARE locks).
  */
 export async function dumpTables(client: Client, dir: string, progress: (line: string) => void = () => undefined): Promise<Snapshot> {
+  await fixTextFormats(client);
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
     const tables = (await listTables(client)).filter((table) => !NOT_ARCHIVED.has(key(table.schema, table.name)));
@@ -244,10 +259,18 @@ export async function dropServiceSchemas(client: Query): Promise<void> {
     await client.query('DROP SCHEMA IF EXISTS pgboss CASCADE');
     const tables = (await listTables(client)).filter((table) => table.schema === 'public');
     if (tables.length > 0) await client.query(`DROP TABLE IF EXISTS ${tables.map((t) => qualified(t.schema, t.name)).join(', ')} CASCADE`);
-    const { rows: views } = await client.query<{ name: string }>(`SELECT viewname AS name FROM pg_views WHERE schemaname = 'public'`);
-    if (views.length > 0) await client.query(`DROP VIEW IF EXISTS ${views.map((v) => qualified('public', v.name)).join(', ')} CASCADE`);
-    const { rows: sequences } = await client.query<{ name: string }>(`SELECT sequencename AS name FROM pg_sequences WHERE schemaname = 'public'`);
-    if (sequences.length > 0) await client.query(`DROP SEQUENCE IF EXISTS ${sequences.map((s) => qualified('public', s.name)).join(', ')} CASCADE`);
+    // Views and sequences left in public, but not an extension's own (pg_stat_statements' views).
+    const { rows: rest } = await client.query<{ name: string; kind: string }>(
+      `SELECT c.relname AS name, c.relkind::text AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm', 'S')
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`
+    );
+    const views = rest.filter((row) => row.kind === 'v').map((row) => qualified('public', row.name));
+    const materialized = rest.filter((row) => row.kind === 'm').map((row) => qualified('public', row.name));
+    const sequences = rest.filter((row) => row.kind === 'S').map((row) => qualified('public', row.name));
+    if (views.length > 0) await client.query(`DROP VIEW IF EXISTS ${views.join(', ')} CASCADE`);
+    if (materialized.length > 0) await client.query(`DROP MATERIALIZED VIEW IF EXISTS ${materialized.join(', ')} CASCADE`);
+    if (sequences.length > 0) await client.query(`DROP SEQUENCE IF EXISTS ${sequences.join(', ')} CASCADE`);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -256,18 +279,19 @@ export async function dropServiceSchemas(client: Query): Promise<void> {
 }
 
 /**
- * What in the archive this database's schema has no place for (a table or column): data that a
- * restore would lose. Empty when the schema holds everything.
+ * What in the archive this database's schema has no place for: whole tables (not the service's:
+ * another application's in the same schema, left out of the restore with a warning) and columns
+ * of the service's tables (data a restore would lose: refused).
  */
-export function missingFromSchema(archived: readonly TableEntry[], target: readonly TableInfo[]): string[] {
+export function schemaGaps(archived: readonly TableEntry[], target: readonly TableInfo[]): { tables: string[]; columns: string[] } {
   const columns = new Map(target.map((table) => [key(table.schema, table.name), new Set(table.columns)]));
-  const missing: string[] = [];
+  const gaps = { tables: [] as string[], columns: [] as string[] };
   for (const table of archived) {
     const have = columns.get(key(table.schema, table.name));
-    if (!have) missing.push(key(table.schema, table.name));
-    else for (const column of table.columns) if (!have.has(column)) missing.push(`${key(table.schema, table.name)}.${column}`);
+    if (!have) gaps.tables.push(key(table.schema, table.name));
+    else for (const column of table.columns) if (!have.has(column)) gaps.columns.push(`${key(table.schema, table.name)}.${column}`);
   }
-  return missing;
+  return gaps;
 }
 
 /**
@@ -277,8 +301,12 @@ export function missingFromSchema(archived: readonly TableEntry[], target: reado
  */
 export async function loadTables(client: Client, dir: string, tables: readonly TableEntry[], sequences: readonly SequenceEntry[], progress: (line: string) => void = () => undefined): Promise<number> {
   const byName = new Map(tables.map((table) => [key(table.schema, table.name), table]));
-  if (tables.length > 0) {
-    await client.query(`TRUNCATE ${tables.map((t) => qualified(t.schema, t.name)).join(', ')} RESTART IDENTITY`);
+  // Every table the boot filled is emptied, not only the archived ones: a table this code has and
+  // the archive lacks (a newer version's) starts empty, as its migration would have left it, and
+  // its references to archived tables do not stand in the way.
+  const emptied = (await listTables(client)).filter((table) => !KEPT_ON_RESTORE.has(key(table.schema, table.name)));
+  if (emptied.length > 0) {
+    await client.query(`TRUNCATE ${emptied.map((t) => qualified(t.schema, t.name)).join(', ')} RESTART IDENTITY`);
   }
   let total = 0;
   for (const name of loadOrder([...byName.keys()], await foreignKeys(client))) {

@@ -1,5 +1,5 @@
 import { ARCHIVE_FORMAT, ArchiveError, newerSchemaReason, parseManifest, type Manifest } from '../../src/backup/manifest';
-import { loadOrder, missingFromSchema } from '../../src/backup/tables';
+import { loadOrder, schemaGaps } from '../../src/backup/tables';
 
 const SUM = 'a'.repeat(64);
 
@@ -58,11 +58,11 @@ describe('which archives this code restores', () => {
     expect(newerSchemaReason(manifest((m) => (m.code.pgBossSchema = 25)), code)).toMatch(/pg-boss schema 25/);
   });
 
-  it('a column or table the schema lacks is named (its data would be lost)', () => {
+  it('a column or table the schema lacks is named (a column\'s data would be lost; a table is not the service\'s)', () => {
     const target = [{ schema: 'public', name: 'articles', columns: ['id'] }];
-    expect(missingFromSchema(manifest().tables, target)).toEqual(['public.articles.headline']);
-    expect(missingFromSchema(manifest().tables, [])).toEqual(['public.articles']);
-    expect(missingFromSchema(manifest().tables, [{ schema: 'public', name: 'articles', columns: ['id', 'headline', 'slug'] }])).toEqual([]);
+    expect(schemaGaps(manifest().tables, target)).toEqual({ tables: [], columns: ['public.articles.headline'] });
+    expect(schemaGaps(manifest().tables, [])).toEqual({ tables: ['public.articles'], columns: [] });
+    expect(schemaGaps(manifest().tables, [{ schema: 'public', name: 'articles', columns: ['id', 'headline', 'slug'] }])).toEqual({ tables: [], columns: [] });
   });
 });
 
