@@ -12,8 +12,11 @@ const stamp = join(dist, '.build-stamp');
 const SOURCES = ['src', 'config', 'scripts', 'database', 'types', 'package.json', 'tsconfig.json'];
 
 // Files only: Strapi itself creates folders (database/migrations) at run time.
+// The front-end's types (npm run client:types) are generated from the app, not built into it.
+const NOT_BUILT = new Set([join(root, 'types', 'public-api.d.ts')]);
+
 function newest(path) {
-  if (!existsSync(path)) return 0;
+  if (!existsSync(path) || NOT_BUILT.has(path)) return 0;
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
   return readdirSync(path).reduce((max, name) => Math.max(max, newest(join(path, name))), 0);

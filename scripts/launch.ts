@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { edgePurgers } from '../src/edge';
 import { databaseClientConfig, databaseConnection, EnvError, publicUrl, readEnv, type Env } from '../src/env';
@@ -17,7 +18,7 @@ import { runImportCommand, runSeed } from './import';
 const ROOT = resolve(__dirname, '..', '..');
 const say = (line: string) => console.error(`[news] ${line}`);
 
-const COMMANDS = ['start', 'develop', 'demo', 'seed', 'import', 'backup', 'restore', 'strapi'];
+const COMMANDS = ['start', 'develop', 'demo', 'seed', 'import', 'backup', 'restore', 'strapi', 'client-types'];
 const USAGE = `usage: node scripts/cli.js <${COMMANDS.join('|')}> [options]`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     return run(rest, { withDatabase: (work) => withDatabase(env, work, operator), withLoadedStrapi });
   }
   if (command === 'strapi') return needsDatabase(rest) ? withDatabase(env, () => runStrapiCli(rest)) : runStrapiCli(rest);
+  if (command === 'client-types') return withDatabase(env, () => withLoadedStrapi((strapi) => writeClientTypes(strapi)));
   if (command === 'seed') return withDatabase(env, () => withLoadedStrapi((strapi) => runSeed(strapi, ROOT)));
   return withDatabase(env, async () => {
     if (command === 'demo') {
@@ -59,6 +61,16 @@ export async function main(argv: string[]): Promise<number> {
     }
     return runStrapi(command === 'develop' ? 'develop' : 'start', env, command === 'demo');
   });
+}
+
+/** `npm run client:types`: the public API's OpenAPI document, as TypeScript types for front-ends. */
+async function writeClientTypes(strapi: Awaited<ReturnType<typeof loadStrapi>>): Promise<number> {
+  const { publicApiDocument } = await import('../src/openapi/routes');
+  const { clientTypes, CLIENT_TYPES_FILE } = await import('../src/openapi/client-types');
+  const text = await clientTypes(publicApiDocument(strapi), ROOT);
+  await writeFile(join(ROOT, CLIENT_TYPES_FILE), text);
+  say(`wrote ${CLIENT_TYPES_FILE} (${Buffer.byteLength(text)} bytes), from the OpenAPI document GET /api/openapi.json serves`);
+  return 0;
 }
 
 /** Secrets the environment does not give, from the database every instance shares (one warning). */

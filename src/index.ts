@@ -15,6 +15,7 @@ import { rememberPublicPermissions } from './cache/public-permissions';
 import { closeEdgeOutbox, openEdgeOutbox, startEdgeDelivery } from './edge';
 import { databaseClientConfig, readEnv } from './env';
 import { registerReaderRoutes } from './reader/routes';
+import { registerOpenApiRoutes } from './openapi/routes';
 import { registerSyndicationRoutes } from './syndication/routes';
 import { installPublicView } from './public-view';
 import { installScheduling, runningAsServer } from './scheduling';
@@ -52,6 +53,7 @@ export default {
     registerPresenceRoutes(strapi);
     registerSyndicationRoutes(strapi); // first: /news/corrections before the reader's /news/:slug
     registerReaderRoutes(strapi);
+    registerOpenApiRoutes(strapi); // GET /api/openapi.json and /api/docs
     registerReadiness(strapi);
     // Revisions are for editors in the admin only: not in the public GraphQL schema.
     strapi.plugin('graphql').service('extension').shadowCRUD('api::article-revision.article-revision').disable();

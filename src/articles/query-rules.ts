@@ -1,7 +1,9 @@
 import { errors } from '@strapi/utils';
 import { z } from 'zod';
+import { LocaleCode } from '../bootstrap/locales';
 
-const Pagination = z
+/** `pagination[…]` of a list: page and pageSize (capped at the API's maxLimit), or start and limit. */
+export const Pagination = z
   .object({
     page: z.coerce.number().int().min(1).max(1_000_000).optional(),
     pageSize: z.coerce.number().int().min(1).optional(), // above 100 is capped, not refused
@@ -10,6 +12,9 @@ const Pagination = z
     withCount: z.enum(['true', 'false']).optional(),
   })
   .strict();
+
+/** The query of an article's standard formats (JSON-LD, ninjs): the locale, nothing else. */
+export const FormatQuery = z.object({ locale: LocaleCode.default('en') }).strict();
 
 const ARRAY_OPERATORS = new Set(['$in', '$notIn', '$between']);
 
@@ -27,10 +32,15 @@ function checkFilters(value: unknown, depth: number): void {
 }
 
 /**
- * What Strapi accepts but mishandles: pagination it clamps silently (page -1 became page 1) or
+ * `fields`, which would leave out attributes the API's contract says are always there; and
+ * what Strapi accepts but mishandles: pagination it clamps silently (page -1 became page 1) or
  * reads as "everything" (limit=abc), and list operators it drops. Answered 400 instead.
  */
 export function checkListQuery(query: Record<string, unknown>): void {
+  if (query.fields !== undefined) {
+    // An answer's records are whole, as the API's document describes them (GET /api/openapi.json).
+    throw new errors.ValidationError('Invalid query: fields is not taken here: every record comes whole (narrow relations with populate, or choose fields with GraphQL)');
+  }
   if (query.pagination !== undefined) {
     const parsed = Pagination.safeParse(query.pagination);
     if (!parsed.success) {

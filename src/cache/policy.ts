@@ -28,7 +28,7 @@ export function surrogateControl(settings: CacheSettings, lifeMs?: number): stri
   return `max-age=${Math.min(settings.SURROGATE_MAX_AGE, seconds)}`;
 }
 
-const CACHEABLE_GET = /^\/(api\/(articles|image-credits|authors|sections|tags|slug-redirects|search)|news\/|graphql\?|rss\.xml|atom\.xml|sections\/|sitemap|news-sitemap\.xml|corrections\.rss)/;
+const CACHEABLE_GET = /^\/(api\/(articles|image-credits|authors|sections|tags|slug-redirects|search|openapi\.json$|openapi\.json\?)|news\/|graphql\?|rss\.xml|atom\.xml|sections\/|sitemap|news-sitemap\.xml|corrections\.rss)/;
 
 /** GET/HEAD paths whose public answers are shared by every reader. */
 export function isCacheableGet(url: string): boolean {

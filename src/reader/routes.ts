@@ -9,7 +9,7 @@ import { redirectFor } from '../articles/slug-history';
 import { escapeHtml, renderArticlePage } from '../representations/html';
 import { verifyPreview } from './preview-links';
 
-const PageQuery = z.object({ locale: LocaleCode.default('en') }).strict();
+export const PageQuery = z.object({ locale: LocaleCode.default('en') }).strict();
 const PreviewQuery = z.object({ token: z.string().max(1000) }).strict();
 const Slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(80);
 const DocumentId = z.string().regex(/^[a-z0-9]{1,64}$/);

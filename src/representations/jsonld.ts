@@ -11,6 +11,7 @@ import {
   type ArticleView,
   type FigureView,
 } from './article-view';
+import type { JsonLdNewsArticle } from './schemas';
 
 /**
  * schema.org `NewsArticle` for an article (https://schema.org/NewsArticle), for a page's
@@ -18,7 +19,7 @@ import {
  * author without a byline, nothing made up. Keys whose value would be null or undefined are left
  * out.
  */
-export function toJsonLd(article: ArticleView, publicUrl: string): Record<string, unknown> {
+export function toJsonLd(article: ArticleView, publicUrl: string): JsonLdNewsArticle {
   const url = articlePageUrl(article, publicUrl);
   const images = figuresInOrder(article).map(({ figure }) => imageObject(figure, publicUrl));
   const authors = (article.authors ?? []).map((author) =>
@@ -46,7 +47,7 @@ export function toJsonLd(article: ArticleView, publicUrl: string): Record<string
     correction: corrections.length > 0 ? corrections : undefined,
     articleBody: paragraphTexts(article).join('\n\n'),
     image: images.length > 0 ? images : undefined,
-  });
+  }) as JsonLdNewsArticle;
 }
 
 /** A figure as an `ImageObject`: caption and credit always, the file's URL only when it has one. */

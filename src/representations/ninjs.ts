@@ -16,6 +16,7 @@ import {
   bylineText,
   imageRenditions,
 } from './article-view';
+import type { NinjsArticle } from './schemas';
 
 /** The IPTC schema the output is valid against (tests/fixtures/ninjs/ninjs-schema_3.1.json). */
 export const NINJS_SCHEMA_URI = 'http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json#';
@@ -28,7 +29,7 @@ export const NINJS_SCHEMA_URI = 'http://www.iptc.org/std/ninjs/ninjs-schema_3.1.
  * nothing is made up. Every key the 3.1 schema would reject (it closes objects with
  * additionalProperties/unevaluatedProperties false) is kept out.
  */
-export function toNinjs(article: ArticleView, publicUrl: string): Record<string, unknown> {
+export function toNinjs(article: ArticleView, publicUrl: string): NinjsArticle {
   const uri = ninjsUri(article, publicUrl);
   const paragraphs = paragraphTexts(article);
   const standfirst = presentText(article.standfirst);
@@ -63,7 +64,7 @@ export function toNinjs(article: ArticleView, publicUrl: string): Record<string,
     renditions: [{ name: 'web', href: articlePageUrl(article, publicUrl), contentType: 'text/html' }],
     altIds: [{ role: 'documentId', value: article.documentId }],
     associations: associations.length > 0 ? associations : undefined,
-  });
+  }) as NinjsArticle;
 }
 
 /**

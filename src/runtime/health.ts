@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Context } from 'koa';
 import type { Core } from '@strapi/strapi';
 import { clusterBus } from '../cache/cluster-bus';
@@ -11,6 +12,17 @@ async function databaseAnswers(strapi: Core.Strapi): Promise<boolean> {
     return false;
   }
 }
+
+/** The answer of `/_ready` (the OpenAPI document's schema for it). */
+export const Readiness = z
+  .object({
+    status: z.enum(['ready', 'unavailable']),
+    database: z.enum(['ok', 'down']),
+    redis: z.enum(['ok', 'down', 'not configured']),
+    invalidation: z.string().describe('The cache invalidation bus: `redis ok`, `postgres ok`, … or `none`'),
+    shutdown: z.literal('draining').optional(),
+  })
+  .strict();
 
 /**
  * `/_ready`: whether this instance should get traffic: the database answers, the cache
@@ -27,13 +39,14 @@ export function registerReadiness(strapi: Core.Strapi): void {
         const ready = database && linked !== false && !drain.draining;
         ctx.set('Cache-Control', 'no-store');
         ctx.status = ready ? 200 : 503;
-        ctx.body = {
+        const answer: z.infer<typeof Readiness> = {
           status: ready ? 'ready' : 'unavailable',
           database: database ? 'ok' : 'down',
           redis: bus?.transport !== 'redis' ? 'not configured' : linked ? 'ok' : 'down',
           invalidation: bus ? `${bus.transport} ${linked ? 'ok' : 'down'}` : 'none',
-          ...(drain.draining ? { shutdown: 'draining' } : {}),
+          ...(drain.draining ? { shutdown: 'draining' as const } : {}),
         };
+        ctx.body = answer;
       },
       config: { auth: false },
     },

@@ -5,7 +5,7 @@ import { LocaleCode } from '../bootstrap/locales';
 import { listTag } from '../public-view/models';
 import { currentReadTags } from '../public-view/scope';
 import { buildRow, READ_MODEL_TABLE } from '../read-model/projection';
-import { cjkHighlights, highlightHtml, MARK_START, MARK_STOP, searchConfig, searchHit, searchTexts, websearchText, type SearchHit } from './text';
+import { cjkHighlights, highlightHtml, MARK_START, MARK_STOP, searchConfig, searchHit, searchTexts, websearchText, SearchHit } from './text';
 
 /**
  * Search over the public index (the read model's rows, src/search/schema.ts).
@@ -56,7 +56,7 @@ export const SearchParams = z.object({
 export type SearchParams = z.infer<typeof SearchParams>;
 
 /** The REST query string: `q`, `locale`, `prefix`, filters, `sort`, and `page`/`pageSize` (or `pagination[…]`). */
-const RestQuery = z
+export const RestQuery = z
   .object({
     q: z.string({ required_error: 'q is required', invalid_type_error: 'q must be given once' }),
     locale: z.string().optional(),
@@ -90,21 +90,25 @@ export function issueText(error: z.ZodError): string {
   return `Invalid query: ${where ? `${where}: ` : ''}${issue.message}`;
 }
 
-export interface SearchFacet {
-  slug: string;
-  name: string;
-  count: number;
-}
+export const SearchFacet = z.object({ slug: z.string(), name: z.string(), count: z.number().int().min(0) }).strict();
+export type SearchFacet = z.infer<typeof SearchFacet>;
 
-export interface SearchAnswer {
-  data: Array<SearchHit & { highlights: string[] }>;
-  meta: {
-    pagination: { page: number; pageSize: number; pageCount: number; total: number };
-    facets: { sections: SearchFacet[]; tags: SearchFacet[] };
-    /** Whether more matched than are ranked and counted (the newest CANDIDATES are). */
-    capped: boolean;
-  };
-}
+/** The answer of GET /api/search (its schema is the OpenAPI document's). */
+export const SearchAnswer = z
+  .object({
+    data: z.array(SearchHit.extend({ highlights: z.array(z.string()).describe('Passages with the matched words in <mark>, HTML-escaped') })),
+    meta: z
+      .object({
+        pagination: z
+          .object({ page: z.number().int().min(1), pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE), pageCount: z.number().int().min(0), total: z.number().int().min(0) })
+          .strict(),
+        facets: z.object({ sections: z.array(SearchFacet), tags: z.array(SearchFacet) }).strict(),
+        capped: z.boolean().describe(`Whether more matched than are ranked and counted (the newest ${CANDIDATES} are)`),
+      })
+      .strict(),
+  })
+  .strict();
+export type SearchAnswer = z.infer<typeof SearchAnswer>;
 
 /** The tsquery of a search as SQL, with its bindings (websearch syntax; the prefix word `:*`). */
 export function tsquerySql(params: Pick<SearchParams, 'q' | 'locale' | 'prefix'>): { sql: string; bindings: string[] } {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { escapeHtml } from '../representations/html';
 import { bylineText, figuresInOrder, paragraphTexts, presentText, type ArticleView } from '../representations/article-view';
 
@@ -72,17 +73,23 @@ export function searchTexts(article: ArticleView): SearchTexts {
 }
 
 /** What a hit shows besides its highlights: stored with the row, so a page of hits is one query. */
-export interface SearchHit {
-  documentId: string;
-  slug: string;
-  locale: string;
-  headline: string;
-  standfirst: string | null;
-  firstPublishDate: string | null;
-  section: { name: string; slug: string } | null;
-  authors: Array<{ name: string; slug: string }>;
-  thumbnail: { url: string; width: number | null; height: number | null; alt: string | null } | null;
-}
+export const SearchHit = z
+  .object({
+    documentId: z.string(),
+    slug: z.string(),
+    locale: z.string(),
+    headline: z.string(),
+    standfirst: z.string().nullable(),
+    firstPublishDate: z.string().nullable(),
+    section: z.object({ name: z.string(), slug: z.string() }).strict().nullable(),
+    authors: z.array(z.object({ name: z.string(), slug: z.string() }).strict()),
+    thumbnail: z
+      .object({ url: z.string(), width: z.number().int().nullable(), height: z.number().int().nullable(), alt: z.string().nullable() })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+export type SearchHit = z.infer<typeof SearchHit>;
 
 export function searchHit(article: ArticleView): SearchHit {
   const lead = article.lead;

@@ -18,8 +18,11 @@ import { NEWS_LIMIT, NEWS_WINDOW_MS, newsSitemap, SITEMAP_LIMIT, sitemapIndex, s
  * cache tags come from what they read), cached and purged like every public answer.
  */
 const FEED_SIZE = 50;
-const LocaleQuery = z.object({ locale: LocaleCode.default('en') }).strict();
-const NoQuery = z.object({}).strict();
+export const LocaleQuery = z.object({ locale: LocaleCode.default('en') }).strict();
+export const NoQuery = z.object({}).strict();
+/** The answer of GET /api/slug-redirects/{slug}: the article an old slug names, by its slug now. */
+export const SlugRedirect = z.object({ data: z.object({ slug: z.string(), documentId: z.string() }).strict() }).strict();
+
 const Slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(80);
 const Part = z.coerce.number().int().min(1).max(10_000);
 
@@ -205,8 +208,14 @@ export function registerSyndicationRoutes(strapi: Core.Strapi): void {
       method: 'GET',
       path: '/api/slug-redirects/:slug',
       handler: async (ctx: Context) => {
-        const locale = localeOf(ctx);
-        if (!locale) return;
+        // An API route: its errors are JSON, as the content API's are.
+        const query = LocaleQuery.safeParse(ctx.query);
+        if (!query.success) {
+          ctx.status = 400;
+          ctx.body = { data: null, error: { status: 400, name: 'ValidationError', message: `Invalid query: ${query.error.issues[0].message}`, details: {} } };
+          return;
+        }
+        const locale = query.data.locale;
         const slug = Slug.safeParse(ctx.params.slug);
         const target = slug.success ? await redirectFor(strapi, slug.data, locale) : null;
         if (!target) {
@@ -214,7 +223,8 @@ export function registerSyndicationRoutes(strapi: Core.Strapi): void {
           ctx.body = { data: null, error: { status: 404, name: 'NotFoundError', message: 'No redirect for this slug', details: {} } };
           return;
         }
-        ctx.body = { data: { slug: target.slug, documentId: target.documentId } };
+        const answer: z.infer<typeof SlugRedirect> = { data: { slug: target.slug, documentId: target.documentId } };
+        ctx.body = answer;
       },
       config: oneArticle,
     },

@@ -1,5 +1,6 @@
 import { json, type Json } from '../helpers/http';
 import { publishStory } from '../helpers/stories';
+import { Contract } from '../helpers/openapi';
 import { startApp, type TestApp } from '../helpers/strapi';
 
 /**
@@ -93,6 +94,9 @@ describe.each([
   const before = new Map<string, string>();
   const after = new Map<string, string>();
   const kinds = new Map<string, string>();
+  /** Per request: the content type of its answer, and whether it carried the caching headers. */
+  const asked = new Map<string, Request>();
+  const answered = new Map<string, { contentType: string; etag: boolean; surrogateKey: boolean }>();
 
   beforeAll(async () => {
     // Every answer computed afresh: an answer that depends on a draft must show it.
@@ -164,6 +168,8 @@ describe.each([
       body: request.body === undefined ? undefined : fill(request.body),
     });
     const text = await response.text();
+    asked.set(request.key, request);
+    answered.set(request.key, { contentType: response.headers.get('content-type') ?? '', etag: response.headers.has('etag'), surrogateKey: response.headers.has('surrogate-key') });
     return `${response.status} ${text.split(draft.documentId).join(DRAFT_ID)}`;
   }
 
@@ -429,6 +435,88 @@ describe.each([
     });
   });
 
+
+  describe('the OpenAPI document (GET /api/openapi.json) describes every answer', () => {
+    /** Scripts the admin panel loads (the presence clock, Strapi's preview script): not content. */
+    const ADMIN_ASSETS = /^\/(news-admin\/presence\/clock\.js|content-manager\/preview\/script)(\?|$)/;
+    let contract: Contract;
+    beforeAll(async () => {
+      contract = new Contract(await json(await fetch(`${app.baseUrl}/api/openapi.json`)));
+    });
+
+    /** Every answer asked above, before and after the drafts, with what it is checked against. */
+    const everyAnswer = () =>
+      [...before, ...after].map(([key, text]) => {
+        const request = asked.get(key) as Request;
+        const meta = answered.get(key) as { contentType: string; etag: boolean; surrogateKey: boolean };
+        const status = Number(text.slice(0, 3));
+        return { key, request, meta, status, body: text.slice(4) };
+      });
+
+    it('every answer on a documented path validates against the schema of its status and content type; the rest are refusals', () => {
+      const problems: string[] = [];
+      const validated = new Map<string, number>();
+      for (const { key, request, meta, status, body } of everyAnswer()) {
+        const found = contract.check({ method: request.method, url: request.path, status, contentType: meta.contentType, body });
+        if (found === null) {
+          // Not the public API (accounts, the media library, preview links): never a 2xx; the
+          // admin's own scripts aside.
+          if (status < 400 && !ADMIN_ASSETS.test(request.path)) problems.push(`${key}: ${status} from a path the document does not have`);
+          continue;
+        }
+        if (found.length > 0) problems.push(`${key} → ${status}: ${found.join('; ')}\n  ${body.slice(0, 300)}`);
+        else if (status >= 200 && status < 300) {
+          const operation = `${request.method} ${contract.template(request.method, request.path)}`;
+          validated.set(operation, (validated.get(operation) ?? 0) + 1);
+          // The caching headers the document promises on every public 200.
+          if (status === 200 && request.method === 'GET' && !request.path.startsWith('/_') && !request.path.startsWith('/api/docs') && (!meta.etag || !meta.surrogateKey)) problems.push(`${key}: a 200 without ETag or Surrogate-Key`);
+        }
+      }
+      expect(problems.slice(0, 40)).toEqual([]);
+      // Every documented read was answered with a validated 2xx (GraphQL over GET aside: asked by POST here).
+      const documented = Object.entries(contract.document.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+      expect(documented.filter((operation) => operation !== 'GET /graphql' && !validated.has(operation))).toEqual([]);
+      expect(validated.size).toBeGreaterThan(20);
+    });
+
+    it('the schemas are not permissive: a real answer with headline dropped, a body item of another type, or data as a string fails', async () => {
+      // Its own article: a paragraph and a credited figure in the body.
+      const credit = creditIds[0];
+      const created = (await app.strapi.documents(ARTICLE as never).create({
+        locale: 'en',
+        data: { headline: 'Schema check: harbor at night', body: [{ __component: 'content.paragraph', text: 'Lights on the water.' }, { __component: 'media.figure', caption: 'The harbor at night.', credit }] },
+      } as never)) as { documentId: string };
+      await app.strapi.documents(ARTICLE as never).publish({ documentId: created.documentId, locale: 'en' } as never);
+      const list = JSON.parse(await (await fetch(`${app.baseUrl}/api/articles?filters[documentId][$eq]=${created.documentId}`)).text());
+      const one = JSON.parse(await (await fetch(`${app.baseUrl}/api/articles/${created.documentId}`)).text());
+      expect(list.data).toHaveLength(1);
+      expect(contract.validates('get', '/api/articles', 200, list)).toBe(true);
+      expect(contract.validates('get', '/api/articles/{id}', 200, one)).toBe(true);
+      const broken = (answer: unknown, change: (copy: any) => void) => {
+        const copy = structuredClone(answer);
+        change(copy);
+        return copy;
+      };
+      const paragraph = (one.data.body as Json[]).findIndex((b) => b.__component === 'content.paragraph');
+      const figure = (one.data.body as Json[]).findIndex((b) => b.__component === 'media.figure');
+      expect(paragraph).toBeGreaterThanOrEqual(0);
+      expect(figure).toBeGreaterThanOrEqual(0);
+      const cases: Array<[string, unknown, string]> = [
+        ['headline dropped', broken(one, (c) => delete c.data.headline), '/api/articles/{id}'],
+        ['headline dropped from a list item', broken(list, (c) => delete c.data[0].headline), '/api/articles'],
+        ['a paragraph said to be a figure', broken(one, (c) => (c.data.body[paragraph].__component = 'media.figure')), '/api/articles/{id}'],
+        ['a figure said to be a paragraph', broken(one, (c) => (c.data.body[figure].__component = 'content.paragraph')), '/api/articles/{id}'],
+        ['a body item of an unknown type', broken(one, (c) => (c.data.body[paragraph].__component = 'content.quote')), '/api/articles/{id}'],
+        ["a paragraph's text as a number", broken(one, (c) => (c.data.body[paragraph].text = 42)), '/api/articles/{id}'],
+        ['data as a string', broken(one, (c) => (c.data = JSON.stringify(c.data))), '/api/articles/{id}'],
+        ['list data as a string', broken(list, (c) => (c.data = JSON.stringify(c.data))), '/api/articles'],
+        ['an attribute the model does not have', broken(one, (c) => (c.data.importSource = 'wire.txt')), '/api/articles/{id}'],
+        ["a credit's name dropped", broken(one, (c) => delete c.data.credits[0].name), '/api/articles/{id}'],
+        ['no meta', broken(list, (c) => delete c.meta), '/api/articles'],
+      ];
+      expect(cases.filter(([, body, template]) => contract.validates('get', template, 200, body)).map(([name]) => name)).toEqual([]);
+    });
+  });
 
   describe('what the public view relies on in Strapi (fails here, clearly, if an upgrade changes it)', () => {
     it("a relation filter's join into a draft-and-publish table carries published_at IS NOT NULL in its ON clause", async () => {

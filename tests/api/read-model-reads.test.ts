@@ -76,6 +76,10 @@ const LISTS = [
   '/api/articles?filters[credits][fullName][$eq]=AP',
   '/api/articles?pagination[pageSize]=2&pagination[page]=1000000',
   '/api/articles?filters[$or][0][section][slug][$eq]=world&filters[$or][1][credits][name][$eq]=Reuters',
+  // One article by slug, and the short form a typed client (openapi-fetch) sends.
+  '/api/articles?filters[slug][$eq]=story-number-4-about-the-harbour',
+  '/api/articles?filters[slug]=story-number-4-about-the-harbour',
+  '/api/articles?filters[slug]=no-such-story',
 ];
 
 const core = (path: string) => `${path}${path.includes('?') ? '&' : '?'}populate=*`;

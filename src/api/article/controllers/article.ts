@@ -1,14 +1,11 @@
 import { factories } from '@strapi/strapi';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import { loadArticle } from '../../../articles/load';
-import { LocaleCode } from '../../../bootstrap/locales';
+import { FormatQuery } from '../../../articles/query-rules';
 import { publicUrl, readEnv } from '../../../env';
 import { toJsonLd } from '../../../representations/jsonld';
 import { toNinjs } from '../../../representations/ninjs';
 import { parseRestQuery, runSearch } from '../../../search/query';
-
-const FormatQuery = z.object({ locale: LocaleCode.default('en') }).strict();
 
 export default factories.createCoreController('api::article.article', ({ strapi }) => {
   const base = publicUrl(readEnv());

@@ -34,10 +34,13 @@ function readModelQuery(ctx: RouteContext, list: boolean): { slug: string } | { 
   if (!list) return keys.length === 0 && ctx.params.id ? { documentId: ctx.params.id } : null;
   if (keys.length !== 1 || keys[0] !== 'filters') return null;
   const filters = ctx.query.filters as Record<string, unknown> | undefined;
-  const slug = (filters?.slug as Record<string, unknown> | undefined)?.$eq;
-  if (!filters || Object.keys(filters).length !== 1 || typeof slug !== 'string') return null;
-  if (Object.keys(filters.slug as object).length !== 1) return null;
-  return { slug };
+  if (!filters || Object.keys(filters).length !== 1) return null;
+  // `filters[slug][$eq]=…`, or its short form `filters[slug]=…` (what openapi-fetch sends).
+  const condition = filters.slug;
+  if (typeof condition === 'string') return { slug: condition };
+  if (!condition || typeof condition !== 'object' || Object.keys(condition).length !== 1) return null;
+  const slug = (condition as Record<string, unknown>).$eq;
+  return typeof slug === 'string' ? { slug } : null;
 }
 
 /** A list's parameters that leave each item whole: which items, in which order, how many. */
