@@ -1033,12 +1033,15 @@ export interface operations {
                             pagination: {
                                 page: number;
                                 pageSize: number;
-                                pageCount: number;
-                                total: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                pageCount?: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                total?: number;
                             } | {
                                 start: number;
                                 limit: number;
-                                total: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                total?: number;
                             };
                         };
                     };
@@ -1485,12 +1488,15 @@ export interface operations {
                             pagination: {
                                 page: number;
                                 pageSize: number;
-                                pageCount: number;
-                                total: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                pageCount?: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                total?: number;
                             } | {
                                 start: number;
                                 limit: number;
-                                total: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                total?: number;
                             };
                         };
                     };
@@ -1619,12 +1625,15 @@ export interface operations {
                             pagination: {
                                 page: number;
                                 pageSize: number;
-                                pageCount: number;
-                                total: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                pageCount?: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                total?: number;
                             } | {
                                 start: number;
                                 limit: number;
-                                total: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                total?: number;
                             };
                         };
                     };
@@ -1781,12 +1790,15 @@ export interface operations {
                             pagination: {
                                 page: number;
                                 pageSize: number;
-                                pageCount: number;
-                                total: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                pageCount?: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                total?: number;
                             } | {
                                 start: number;
                                 limit: number;
-                                total: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                total?: number;
                             };
                         };
                     };
@@ -1917,12 +1929,15 @@ export interface operations {
                             pagination: {
                                 page: number;
                                 pageSize: number;
-                                pageCount: number;
-                                total: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                pageCount?: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                total?: number;
                             } | {
                                 start: number;
                                 limit: number;
-                                total: number;
+                                /** @description Absent with pagination[withCount]=false */
+                                total?: number;
                             };
                         };
                     };

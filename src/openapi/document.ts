@@ -227,8 +227,17 @@ export function buildPublicApiDocument(strapi: Core.Strapi, options: DocumentOpt
   const paginationMeta = z
     .object({
       pagination: z.union([
-        z.object({ page: z.number().int().min(1), pageSize: z.number().int().min(1).max(maxLimit), pageCount: z.number().int().min(0), total: z.number().int().min(0) }).strict(),
-        z.object({ start: z.number().int().min(0), limit: z.number().int().min(-1).max(maxLimit), total: z.number().int().min(0) }).strict(),
+        z
+          .object({
+            page: z.number().int().min(1),
+            pageSize: z.number().int().min(1).max(maxLimit),
+            pageCount: z.number().int().min(0).optional().describe('Absent with pagination[withCount]=false'),
+            total: z.number().int().min(0).optional().describe('Absent with pagination[withCount]=false'),
+          })
+          .strict(),
+        z
+          .object({ start: z.number().int().min(0), limit: z.number().int().min(-1).max(maxLimit), total: z.number().int().min(0).optional().describe('Absent with pagination[withCount]=false') })
+          .strict(),
       ]),
     })
     .strict();

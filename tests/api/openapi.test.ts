@@ -9,7 +9,10 @@ import { buildPublicApiDocument } from '../../src/openapi/document';
 import { clientTypes, CLIENT_TYPES_FILE } from '../../src/openapi/client-types';
 import { json, type Json } from '../helpers/http';
 import { Contract } from '../helpers/openapi';
+import { IIM, iptcSegment, jpegWith, xmpSegment } from '../helpers/photos';
 import { publishStory } from '../helpers/stories';
+import { importStories } from '../../scripts/import';
+import { readStories } from '../../src/importer/read-stories';
 import { startApp, type TestApp } from '../helpers/strapi';
 
 /**
@@ -162,6 +165,59 @@ describe('the OpenAPI document of the public API', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }, 120_000);
+
+  it('describes a story with real photos in every representation: the image files (UploadFile, renditions), JSON-LD, ninjs, search, lists in every locale', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'openapi-photos-'));
+    try {
+      await writeFile(join(dir, 'ferry.txt'), 'Ferry returns to the river\n\nThe ferry crosses at dawn. Credit: AP\n\nThe ferry resumed service on Monday.\n\nPassengers board in the rain. Credit: Reuters\n\nThe timetable returns to normal next week.\n');
+      await writeFile(join(dir, 'ferry-1.jpg'), await jpegWith([xmpSegment({ creator: 'Zoë Ångström', rights: '© 2026 AP' })], { width: 1600, height: 1000 }));
+      await writeFile(join(dir, 'ferry-2.jpg'), await jpegWith([iptcSegment([[IIM.byline, 'José Núñez']], 'latin1')], { width: 900, height: 600 }));
+      const read = await readStories([join(dir, 'ferry.txt')]);
+      if (!read.ok) throw new Error(read.errors.join('\n'));
+      const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+      try {
+        await importStories(app.strapi, read.stories, { locale: 'en', status: 'published', force: false }, undefined, read.photos);
+      } finally {
+        log.mockRestore();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const contract = new Contract(document);
+    const found = await json(await fetch(`${app.baseUrl}/api/articles?filters[slug][$eq]=ferry-returns-to-the-river`));
+    const id = found.data[0].documentId as string;
+    expect(found.data[0].lead.image.formats).toBeTruthy(); // real files, with renditions
+    const asked: string[] = [
+      `/api/articles?filters[slug][$eq]=ferry-returns-to-the-river`,
+      `/api/articles?filters[slug]=ferry-returns-to-the-river`,
+      `/api/articles/${id}`,
+      `/api/articles/${id}?populate=lead`,
+      `/api/articles/${id}/jsonld`,
+      `/api/articles/${id}/ninjs`,
+      '/api/articles?locale=*&pagination[pageSize]=100',
+      '/api/articles?pagination[start]=0&pagination[limit]=2',
+      '/api/articles?pagination[withCount]=false',
+      '/api/search?q=ferry',
+      '/api/image-credits?populate=*',
+      '/api/sections?populate=*',
+      '/api/authors?sort=name:asc',
+      '/api/tags',
+    ];
+    const problems: string[] = [];
+    for (const url of asked) {
+      const response = await fetch(`${app.baseUrl}${url}`);
+      const body = await response.text();
+      if (response.status !== 200) problems.push(`${url}: ${response.status} ${body.slice(0, 200)}`);
+      const check = contract.check({ method: 'GET', url, status: response.status, contentType: response.headers.get('content-type') ?? '', body });
+      if (check === null || check.length > 0) problems.push(`${url}: ${JSON.stringify(check)}`);
+    }
+    expect(problems).toEqual([]);
+    // A bad token: 401, as documented.
+    const refused = await fetch(`${app.baseUrl}/api/articles`, { headers: { authorization: 'Bearer not-a-token' } });
+    const refusedBody = await refused.text();
+    expect(refused.status).toBe(401);
+    expect(contract.check({ method: 'GET', url: '/api/articles', status: 401, contentType: refused.headers.get('content-type') ?? '', body: refusedBody })).toEqual([]);
   }, 120_000);
 
   it('is cached like every public answer: ETag and 304, Surrogate-Key', async () => {
